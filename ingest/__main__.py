@@ -1,0 +1,94 @@
+"""``python -m ingest [--corpus DIR] [--rebuild]``: load, clean, chunk and index the corpus."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.settings import Settings, get_settings
+from ingest.chunk import chunk_document
+from ingest.clean import clean_document
+from ingest.documents import Chunk, LoadedDocument, Skipped
+from ingest.index import IngestReport, open_client, sync_index
+from ingest.load import load_corpus
+
+EXIT_SKIPPED = 3  # the index was updated, but some files were skipped
+
+
+def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], list[Skipped], int]:
+    """Every chunk of every readable file, the files skipped with their reasons, and how many files were read."""
+    chunks: list[Chunk] = []
+    skipped: list[Skipped] = []
+    files = 0
+    for item in load_corpus(corpus_dir):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        document: LoadedDocument = item
+        try:
+            blocks = clean_document(document)
+            pieces = chunk_document(
+                document, blocks, settings.chunk_size, settings.chunk_overlap, settings.min_chunk_chars
+            )
+        except Exception as exc:  # one odd file must never stop the rest of the corpus
+            skipped.append(Skipped(document.source, f"could not be split into passages ({type(exc).__name__}: {exc})"))
+            continue
+        if not pieces:
+            skipped.append(Skipped(document.source, "no passage of text long enough to index"))
+            continue
+        files += 1
+        chunks.extend(pieces)
+    return chunks, skipped, files
+
+
+def ingest(settings: Settings, corpus_dir: Path | None = None, rebuild: bool = False, show_progress: bool = True) -> IngestReport:
+    started = time.perf_counter()
+    chunks, skipped, files = build_chunks(corpus_dir or settings.corpus_dir, settings)
+
+    def embedder():
+        from assistant.embeddings import load_embeddings
+
+        return load_embeddings(settings).embed_documents
+
+    def progress(items, total):
+        return tqdm(items, total=total, desc="Embedding", unit="batch", disable=not show_progress)
+
+    report = sync_index(chunks, skipped, settings, open_client(settings), embedder, rebuild=rebuild, progress=progress)
+    report.files = files
+    report.seconds = round(time.perf_counter() - started, 2)
+    return report
+
+
+def describe(report: IngestReport) -> str:
+    lines = [
+        f"Indexed {report.files} files into {report.chunks} chunks ({report.collection}) in {report.seconds} s",
+        f"  chunks added {report.added}, updated {report.updated}, deleted {report.deleted}, "
+        f"unchanged {report.unchanged}; embedded {report.embedded}" + ("; full rebuild" if report.rebuilt else ""),
+    ]
+    if report.kept_from_skipped:
+        lines.append(f"  kept {report.kept_from_skipped} chunks indexed earlier from files skipped this time")
+    for item in report.skipped:
+        lines.append(f"  SKIPPED {item.source}: {item.reason}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
+    parser.add_argument("--corpus", type=Path, help="folder of documents (default: NAVIGATOR_CORPUS_DIR or corpus/)")
+    parser.add_argument("--rebuild", action="store_true", help="re-embed everything into a fresh collection")
+    args = parser.parse_args(argv)
+    try:
+        report = ingest(get_settings(), args.corpus, args.rebuild)
+    except KeyboardInterrupt:
+        print("Interrupted: the previous index is still the one in use.", file=sys.stderr)
+        return 130
+    print(describe(report))
+    return EXIT_SKIPPED if report.skipped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

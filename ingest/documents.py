@@ -1,0 +1,95 @@
+"""The records passed between ingest stages: load -> clean -> chunk -> index."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What ``corpus/sources.json`` says about a file (or what we can infer when it says nothing)."""
+
+    title: str
+    publisher: str = ""
+    date: str = ""
+    kind: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """Raw text of one page (PDF) or of a whole file (every other format: ``number`` is None)."""
+
+    text: str
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    source: str  # path relative to the corpus folder, with forward slashes
+    format: str  # "txt", "md", "pdf", "html", "docx"
+    info: SourceInfo
+    pages: list[Page]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that could not be ingested, and why (shown to whoever runs the ingest)."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, a list, or a heading, after cleaning."""
+
+    text: str
+    page: int | None
+    kind: str = "paragraph"  # "paragraph" | "list" | "heading"
+    level: int = 0  # heading level: 1 for "3. The role of ...", 2 for a sub-heading
+
+
+@dataclass(frozen=True)
+class Section:
+    headings: tuple[str, ...]
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    source: str
+    title: str
+    section: str  # heading path, "3. The role of Integrated Care Boards > Services"
+    text: str
+    position: int  # order of the chunk within its document, for neighbour look-ups
+    page: int | None = None
+    publisher: str = ""
+    date: str = ""
+
+    @property
+    def embedded_text(self) -> str:
+        """What the embedding model sees: the heading path gives a short chunk its topic."""
+        heading = " > ".join(part for part in (self.title, self.section) if part)
+        return f"{heading}\n{self.text}"
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the same source and content always give the same id."""
+        digest = hashlib.sha256(f"{self.source}\n{self.embedded_text}".encode()).hexdigest()
+        return digest[:32]
+
+    def metadata(self) -> dict[str, str | int]:
+        meta: dict[str, str | int] = {
+            "chunk_id": self.id,
+            "source": self.source,
+            "title": self.title,
+            "section": self.section,
+            "position": self.position,
+            "publisher": self.publisher,
+            "date": self.date,
+        }
+        if self.page is not None:
+            meta["page"] = self.page
+        return meta

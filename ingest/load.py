@@ -1,0 +1,115 @@
+"""Stage 1: read every file of the corpus into pages of raw text, or say why it was skipped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from langchain_community.document_loaders import BSHTMLLoader, Docx2txtLoader, PyPDFLoader, TextLoader
+
+from ingest.documents import LoadedDocument, Page, Skipped, SourceInfo
+
+SOURCES_FILE = "sources.json"
+FORMATS = {".txt": "txt", ".md": "md", ".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
+
+
+class UnreadableFile(Exception):
+    """Raised with the reason a person should read when a file cannot be ingested."""
+
+
+def read_sources(corpus_dir: Path) -> dict[str, SourceInfo]:
+    """Titles, publishers and dates from ``sources.json`` (none when it is absent)."""
+    path = corpus_dir / SOURCES_FILE
+    if not path.exists():
+        return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableFile(f"not valid JSON ({exc}); titles fall back to file names") from exc
+    return {
+        entry["file"]: SourceInfo(
+            title=entry.get("title", ""),
+            publisher=entry.get("publisher", ""),
+            date=entry.get("date", ""),
+            kind=entry.get("kind", ""),
+            author=entry.get("author", ""),
+        )
+        for entry in entries
+    }
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every file below the corpus folder except ``sources.json`` and hidden files, in a stable order."""
+    return sorted(
+        path
+        for path in corpus_dir.rglob("*")
+        if path.is_file() and path.name != SOURCES_FILE and not any(p.startswith(".") for p in path.parts)
+    )
+
+
+def load_corpus(corpus_dir: Path) -> Iterator[LoadedDocument | Skipped]:
+    try:
+        sources = read_sources(corpus_dir)
+    except UnreadableFile as exc:
+        sources = {}
+        yield Skipped(SOURCES_FILE, str(exc))
+    for path in corpus_files(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        try:
+            yield load_file(path, source, sources.get(source))
+        except UnreadableFile as exc:
+            yield Skipped(source, str(exc))
+
+
+def load_file(path: Path, source: str, info: SourceInfo | None) -> LoadedDocument:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UnreadableFile(f"unknown format '{path.suffix or '(no extension)'}'")
+    if path.stat().st_size == 0:
+        raise UnreadableFile("empty file")
+    pages = _read_pages(path, fmt)
+    if not any(page.text.strip() for page in pages):
+        raise UnreadableFile("no text could be extracted (empty, or a scanned document without OCR)")
+    return LoadedDocument(source=source, format=fmt, info=info or SourceInfo(title=_title_from_name(path)), pages=pages)
+
+
+def _read_pages(path: Path, fmt: str) -> list[Page]:
+    try:
+        if fmt == "pdf":
+            return _read_pdf(path)
+        loader = {
+            "txt": lambda: TextLoader(str(path), encoding="utf-8"),
+            "md": lambda: TextLoader(str(path), encoding="utf-8"),
+            "html": lambda: BSHTMLLoader(str(path), open_encoding="utf-8"),
+            "docx": lambda: Docx2txtLoader(str(path)),
+        }[fmt]()
+        return [Page(doc.page_content) for doc in loader.load()]
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # each loader fails in its own way; the person running ingest needs the gist
+        raise UnreadableFile(_describe_failure(exc)) from exc
+
+
+def _read_pdf(path: Path) -> list[Page]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    if reader.is_encrypted:
+        raise UnreadableFile("encrypted PDF (remove the password and add it again)")
+    # PyPDFLoader numbers pages from 0; officers read page numbers from 1.
+    return [Page(doc.page_content, int(doc.metadata.get("page", 0)) + 1) for doc in PyPDFLoader(str(path)).load()]
+
+
+def _describe_failure(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+        text = f"{type(exc).__name__}: {exc}"
+    if "UnicodeDecodeError" in text or "codec can't decode" in text:
+        return "not UTF-8 text (save it as UTF-8 and add it again)"
+    return f"could not be read ({text[:200]})"
+
+
+def _title_from_name(path: Path) -> str:
+    return path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
