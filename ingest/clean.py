@@ -75,7 +75,9 @@ def drop_repeated_margins(pages: list[list[str]], share: float = 0.6) -> list[li
         return pages
 
     def shape(line: str) -> str:
-        return re.sub(r"\d+", "#", line.strip().lower())
+        # "Page 3" and "Page 4" are one footer; "1. Liaison and Diversion" is not a header of every page.
+        text = line.strip().lower()
+        return re.sub(r"\d+", "#", text) if len(text.split()) <= 3 else text
 
     margins: Counter[str] = Counter()
     for lines in pages:
@@ -116,6 +118,11 @@ def assemble_blocks(lines: list[tuple[str, int | None]], vocabulary: Counter[str
             close()
             kind, page = "list", line_page
             parts.append(text)
+        elif parts and _is_short_numbered_line(parts[-1]) and text[:1].isupper():
+            # PDF text has no blank line after a heading: "3. The role of ICBs" then "Each ICB ...".
+            close()
+            kind, page = "paragraph", line_page
+            parts.append(text)
         elif parts:
             parts[-1] = join_wrapped(parts[-1], text, vocabulary)
         else:
@@ -150,6 +157,10 @@ def merge_broken_blocks(blocks: list[Block]) -> list[Block]:
         else:
             merged.append(block)
     return merged
+
+
+def _is_short_numbered_line(text: str) -> bool:
+    return bool(NUMBERED.match(text)) and len(text) <= 80 and not text.endswith(TERMINAL)
 
 
 def _continues(left: str, right: str) -> bool:

@@ -95,7 +95,8 @@ def _read_pdf(path: Path) -> list[Page]:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
-    if reader.is_encrypted:
+    # An owner password only restricts printing or copying and opens with an empty user password.
+    if reader.is_encrypted and not reader.decrypt(""):
         raise UnreadableFile("encrypted PDF (remove the password and add it again)")
     # PyPDFLoader numbers pages from 0; officers read page numbers from 1.
     return [Page(doc.page_content, int(doc.metadata.get("page", 0)) + 1) for doc in PyPDFLoader(str(path)).load()]

@@ -1,0 +1,59 @@
+"""Fixtures build the real thing on small data: real corpus, real embedding models, real Chroma."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+
+CORPUS = PROJECT_ROOT / "corpus"
+FAST_MODEL = "all-MiniLM-L6-v2"  # real, but 5x quicker than the default: used where the model is not the subject
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings pointing at a private corpus and index folder, with any field overridden."""
+
+    def make(**overrides) -> Settings:
+        values = {
+            "corpus_dir": tmp_path / "corpus",
+            "index_dir": tmp_path / "index",
+            "embedding_model": FAST_MODEL,
+            "collection": "test",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the real corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    for path in target.iterdir():
+        path.chmod(0o644)
+    return target
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory) -> Settings:
+    """The real corpus indexed once per test session with the default settings (and default model)."""
+    from ingest.__main__ import ingest
+
+    root = tmp_path_factory.mktemp("navigator")
+    settings = Settings(corpus_dir=CORPUS, index_dir=root / "index", collection="navigator")
+    report = ingest(settings, show_progress=False)
+    assert report.chunks > 50 and not report.skipped
+    return settings
+
+
+@pytest.fixture(scope="session")
+def navigator(indexed_settings):
+    from assistant.navigator import Navigator
+
+    return Navigator(indexed_settings)

@@ -1,0 +1,75 @@
+"""Sections and chunks of the real corpus."""
+
+from __future__ import annotations
+
+from assistant.settings import Settings
+from ingest.__main__ import build_chunks
+from tests.conftest import CORPUS
+
+GUIDE = "ics-health-and-justice-collaboration-guide.txt"
+
+
+def _chunks():
+    chunks, skipped, files = build_chunks(CORPUS, Settings())
+    assert files == 5 and skipped == []
+    return chunks
+
+
+def test_numbered_sections_of_the_guide_become_sections():
+    sections = {chunk.section.split(" > ")[0] for chunk in _chunks() if chunk.source == GUIDE}
+    for heading in [
+        "1. Introduction",
+        "2. What are Integrated Care Systems?",
+        "3. The role of Integrated Care Boards",
+        "4. Why collaboration between NHS England Health and Justice and Integrated Care Boards is important",
+        "5. The role of the Voluntary Community Sector",
+        "6. Enablers to joint-working",
+        "7. Barriers to joint-working",
+        "8. Looking to the future",
+    ]:
+        assert heading in sections
+
+
+def test_sub_headings_nest_under_their_section():
+    sections = {chunk.section for chunk in _chunks() if chunk.source == GUIDE}
+    assert "1. Introduction > Purpose of this guide" in sections
+    assert (
+        "4. Why collaboration between NHS England Health and Justice and Integrated Care Boards is important"
+        " > The Bristol, North Somerset and South Gloucestershire (BNSSG) Vanguard"
+    ) in sections
+
+
+def test_unnumbered_headings_of_the_web_page_are_found():
+    sections = {chunk.section for chunk in _chunks() if chunk.source == "nhs-england-health-and-justice.txt"}
+    assert {"Liaison and Diversion", "Police custody healthcare across England", "Prison healthcare (including youth offender institutions)"} <= sections
+    # "Domain 1 – ...", "Domain 2 – ..." are a run of short lines: a list, not five empty sections
+    assert not any(section.startswith("Domain") for section in sections)
+
+
+def test_chunks_stay_within_size_and_carry_their_heading_into_the_embedding():
+    chunks = _chunks()
+    settings = Settings()
+    assert all(len(chunk.text) <= settings.chunk_size for chunk in chunks)
+    ld = next(chunk for chunk in chunks if chunk.text.startswith("The Liaison and Diversion (L&D) service aims"))
+    assert ld.embedded_text.startswith("Health and Justice > Liaison and Diversion\n")
+
+
+def test_chunks_end_at_a_sentence_or_at_the_end_of_a_paragraph_or_list_item():
+    from ingest.clean import clean_document
+    from ingest.load import load_corpus
+
+    line_ends = {
+        line[-40:]
+        for doc in load_corpus(CORPUS)
+        for block in clean_document(doc)
+        for line in block.text.split("\n")
+    }
+    for chunk in _chunks():
+        text = chunk.text.rstrip()
+        assert text.endswith((".", "!", "?", ":", ";", "”", ")")) or text.split("\n")[-1][-40:] in line_ends, text[-80:]
+
+
+def test_chunk_ids_are_stable_and_distinct():
+    first, second = _chunks(), _chunks()
+    assert [c.id for c in first] == [c.id for c in second]
+    assert len({c.id for c in first}) == len(first)

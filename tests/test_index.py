@@ -1,0 +1,140 @@
+"""Incremental, atomic indexing into a real Chroma store with a real embedding model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.embeddings import ModelUnavailable, assemble_mpnet, resolve_model_path
+from assistant.settings import get_settings
+from ingest.__main__ import EXIT_SKIPPED, ingest, main
+from ingest.index import active_collection, open_client
+from tests.conftest import FAST_MODEL
+from tests.documents import write_encrypted_pdf, write_pdf
+
+BLOG = "place-based-partnerships-final-frontier-blog.txt"
+PREVENTION = "nhs-prevention-population-health-ics.txt"
+
+
+def _stored(settings):
+    collection = active_collection(open_client(settings), settings)
+    return collection.get(include=["metadatas", "documents"])
+
+
+def test_second_run_embeds_nothing(corpus_copy, make_settings):
+    settings = make_settings()
+    first = ingest(settings, show_progress=False)
+    second = ingest(settings, show_progress=False)
+    assert first.files == 5 and first.added == first.chunks == first.embedded > 50
+    assert (second.added, second.updated, second.deleted, second.embedded) == (0, 0, 0, 0)
+    assert second.unchanged == first.chunks and second.collection == first.collection
+
+
+def test_every_chunk_carries_its_metadata(corpus_copy, make_settings):
+    write_pdf(corpus_copy / "briefing.pdf")
+    settings = make_settings()
+    ingest(settings, show_progress=False)
+    stored = _stored(settings)
+    for cid, meta in zip(stored["ids"], stored["metadatas"]):
+        assert meta["chunk_id"] == cid
+        assert meta["source"] and meta["title"] and "section" in meta
+        assert ("page" in meta) == meta["source"].endswith(".pdf")
+    pdf_pages = {meta["page"] for meta in stored["metadatas"] if meta["source"] == "briefing.pdf"}
+    assert pdf_pages == {1, 2, 3}
+    guide = next(m for m in stored["metadatas"] if m["source"].startswith("ics-health"))
+    assert guide["title"].startswith("Integrated Care Boards, NHS England Health and Justice")
+
+
+def test_a_changed_file_is_re_embedded_and_a_deleted_file_removed(corpus_copy, make_settings):
+    settings = make_settings()
+    first = ingest(settings, show_progress=False)
+    blog = corpus_copy / BLOG
+    blog.write_text(blog.read_text(encoding="utf-8") + "\n\nA new closing paragraph about neighbourhood teams.\n")
+    (corpus_copy / PREVENTION).unlink()
+    second = ingest(settings, show_progress=False)
+    assert second.updated >= 1 and second.deleted >= 12
+    assert second.embedded == second.added + second.updated < 5  # only the changed chunk(s)
+    assert second.chunks < first.chunks
+    sources = {meta["source"] for meta in _stored(settings)["metadatas"]}
+    assert PREVENTION not in sources
+    assert any("neighbourhood teams" in doc for doc in _stored(settings)["documents"])
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(corpus_copy, make_settings, monkeypatch):
+    (corpus_copy / "empty.txt").write_text("")
+    (corpus_copy / "latin1.txt").write_bytes("Caf\xe9 in the custody suite".encode("latin-1"))
+    (corpus_copy / "broken.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20)
+    (corpus_copy / "notes.xyz").write_text("unknown")
+    write_encrypted_pdf(corpus_copy / "locked.pdf")
+    settings = make_settings()
+    report = ingest(settings, show_progress=False)
+    reasons = {item.source: item.reason for item in report.skipped}
+    assert set(reasons) == {"empty.txt", "latin1.txt", "broken.pdf", "notes.xyz", "locked.pdf"}
+    assert "empty" in reasons["empty.txt"]
+    assert "UTF-8" in reasons["latin1.txt"]
+    assert "unknown format" in reasons["notes.xyz"]
+    assert "encrypted" in reasons["locked.pdf"]
+    assert report.files == 5 and report.chunks > 50
+
+    monkeypatch.setenv("NAVIGATOR_CORPUS_DIR", str(corpus_copy))
+    monkeypatch.setenv("NAVIGATOR_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("NAVIGATOR_EMBEDDING_MODEL", FAST_MODEL)
+    monkeypatch.setenv("NAVIGATOR_COLLECTION", "test")
+    get_settings.cache_clear()
+    try:
+        assert main([]) == EXIT_SKIPPED
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_file_that_turns_unreadable_keeps_its_earlier_chunks(corpus_copy, make_settings):
+    settings = make_settings()
+    first = ingest(settings, show_progress=False)
+    (corpus_copy / BLOG).write_bytes(b"\xff\xfe broken \x80 bytes")
+    second = ingest(settings, show_progress=False)
+    assert [item.source for item in second.skipped] == [BLOG]
+    assert second.kept_from_skipped > 0 and second.chunks == first.chunks and second.deleted == 0
+    assert BLOG in {meta["source"] for meta in _stored(settings)["metadatas"]}
+
+
+def test_an_interrupted_ingest_leaves_the_previous_index_in_use(corpus_copy, make_settings):
+    from ingest.__main__ import build_chunks
+    from ingest.index import sync_index
+
+    settings = make_settings()
+    first = ingest(settings, show_progress=False)
+    (corpus_copy / BLOG).write_text("A completely rewritten blog about neighbourhood health teams.\n")
+    chunks, skipped, _ = build_chunks(corpus_copy, settings)
+
+    def crash():
+        def embed(texts):
+            raise KeyboardInterrupt
+
+        return embed
+
+    client = open_client(settings)
+    with pytest.raises(KeyboardInterrupt):
+        sync_index(chunks, skipped, settings, client, crash)
+    live = active_collection(client, settings)
+    assert live.name == first.collection and live.count() == first.chunks
+    assert any(c.name != live.name and c.name.startswith("test-2") for c in client.list_collections())
+
+    recovered = ingest(settings, show_progress=False)
+    names = [c.name for c in open_client(settings).list_collections()]
+    assert recovered.collection in names and first.collection not in names
+    assert sorted(names) == sorted([recovered.collection, "test-active"])  # the half-built one is gone
+
+
+def test_changing_the_embedding_model_forces_a_full_rebuild(corpus_copy, make_settings):
+    first = ingest(make_settings(), show_progress=False)
+    other_name_same_weights = resolve_model_path(make_settings())  # a path: a different model setting
+    second = ingest(make_settings(embedding_model=other_name_same_weights), show_progress=False)
+    assert second.rebuilt and second.embedded == first.chunks
+    assert active_collection(open_client(make_settings()), make_settings()).metadata["embedding_model"] == (
+        other_name_same_weights
+    )
+
+
+def test_the_packaged_mpnet_model_is_verified_and_cached(tmp_path):
+    with pytest.raises(ModelUnavailable, match="SHA-256"):
+        assemble_mpnet(tmp_path / "cache", "0" * 64)
+    assert not any((tmp_path / "cache").glob("all-mpnet-*"))  # nothing half-made is left to be trusted
