@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     min_chunk_chars: int = Field(60, ge=0, description="shorter chunks without a full stop are dropped")
 
     # --- retrieval
+    retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"
     dense_k: int = 20
     bm25_k: int = 20
     rrf_k: int = 60

@@ -1,0 +1,52 @@
+"""Stage 7: number the passages an answer quotes, and write the answer with a [n] after every statement."""
+
+from __future__ import annotations
+
+from assistant.compose import Statement
+from assistant.records import Citation, Passage
+
+
+def attach_citations(statements: list[Statement]) -> tuple[str, list[Citation]]:
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[str]] = {}
+    passages: dict[str, Passage] = {}
+
+    def cite(passage: Passage, quote: str) -> str:
+        if passage.chunk_id not in numbers:
+            numbers[passage.chunk_id] = len(numbers) + 1
+            passages[passage.chunk_id] = passage
+        quotes.setdefault(passage.chunk_id, []).append(quote)
+        return f"[{numbers[passage.chunk_id]}]"
+
+    parts: list[str] = []
+    for statement in statements:
+        line = f"{statement.text} {cite(statement.passage, statement.text)}"
+        if statement.items:
+            items_from = statement.items_passage or statement.passage
+            listed = "\n".join(statement.items)
+            line = f"{line}\n{listed} {cite(items_from, listed)}"
+        parts.append(line)
+    text = _join(parts)
+    citations = [
+        Citation(
+            n=numbers[cid],
+            source=p.source,
+            title=p.title,
+            section=p.section,
+            page=p.page,
+            text=p.text,
+            chunk_id=cid,
+            quotes=quotes[cid],
+        )
+        for cid, p in passages.items()
+    ]
+    return text, citations
+
+
+def _join(parts: list[str]) -> str:
+    """Sentences run on as a paragraph; a statement with a list stands on its own lines."""
+    text = ""
+    for part in parts:
+        separator = "\n\n" if text and ("\n" in part or "\n" in text.split("\n\n")[-1]) else " "
+        text = f"{text}{separator}{part}" if text else part
+    return text

@@ -1,0 +1,89 @@
+"""The records passed between the answering stages: Question -> Query -> Passage -> Evidence -> Answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    history: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """What is searched for: the question made self-contained, with acronyms spelled out and typos fixed."""
+
+    question: str
+    text: str  # the text that is embedded and matched
+    follow_up: bool = False
+    corrections: dict[str, str] = field(default_factory=dict)
+    expansions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    section: str
+    position: int
+    page: int | None = None
+    score: float = 0.0  # fused score; higher is better
+    dense: float | None = None  # cosine similarity to the query, when dense search found it
+    lexical: float | None = None  # BM25 score, when BM25 found it
+
+    @classmethod
+    def from_metadata(cls, chunk_id: str, text: str, meta: dict, **scores) -> Passage:
+        return cls(
+            chunk_id=chunk_id,
+            text=text,
+            source=meta.get("source", ""),
+            title=meta.get("title", ""),
+            section=meta.get("section", ""),
+            position=int(meta.get("position", 0)),
+            page=meta.get("page"),
+            **scores,
+        )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    passages: list[Passage]
+    supported: bool
+    reason: str = ""  # why the evidence does not support an answer
+    coverage: float = 0.0
+    best_dense: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    section: str
+    page: int | None
+    text: str  # the whole passage
+    chunk_id: str
+    quotes: list[str] = field(default_factory=list)  # the sentences of the answer taken from it
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    refusal_reason: str = ""
+    engine: str = "extractive"
+    engine_used: str = "extractive"
+    fallback_reason: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    query: str = ""
+    signals: dict[str, float] = field(default_factory=dict)  # what the refusal decision was based on
+
+    def to_dict(self) -> dict:
+        return asdict(self)

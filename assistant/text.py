@@ -1,0 +1,47 @@
+"""Words as the retrieval stages see them: lower-cased, stop words dropped, stemmed."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Words that carry no topic in a question an officer asks ("what does an ICB do", "explain ...").
+QUESTION_WORDS = frozenset(
+    "what whats which who whom whose when where why how does do did can could would should shall may might "
+    "tell explain describe mean means meaning please give list there any about role roles".split()
+)
+STOPWORDS = frozenset(STOPWORDS_EN) | QUESTION_WORDS
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[A-Z0-9“‘\"'(])")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, stop words kept."""
+    return TOKEN.findall(text.lower())
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms: what BM25, coverage and overlap are computed on."""
+    return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
+
+
+def sentences(text: str) -> list[str]:
+    """Whole sentences and list items, in order; a list item is never split."""
+    units: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("- ") or re.match(r"^\d{1,2}[.)]\s", line):
+            units.append(line)
+        else:
+            units.extend(part.strip() for part in SENTENCE_END.split(line) if part.strip())
+    return units

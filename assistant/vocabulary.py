@@ -1,0 +1,60 @@
+"""Domain vocabulary: spell out acronyms ("SARC?") and fix misspellings ("liason") before searching."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from assistant.text import STOPWORDS, words
+
+GLOSSARY_FILE = Path(__file__).with_name("glossary.json")
+
+
+def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, str]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class Vocabulary:
+    """The glossary plus the words of the indexed corpus."""
+
+    def __init__(self, glossary: dict[str, str], corpus_texts: Iterable[str]):
+        self.glossary = {acronym.upper(): expansion for acronym, expansion in glossary.items()}
+        self.word_counts = Counter(word for text in corpus_texts for word in words(text))
+        self._candidates = [word for word in self.word_counts if len(word) >= 4 and not word.isdigit()]
+        # Upper-case acronyms always match; lower-case ones ("sarc?") only where that is not an ordinary word.
+        alternatives = "|".join(re.escape(a) for a in sorted(self.glossary, key=len, reverse=True))
+        self._acronym = re.compile(rf"(?<![\w&])({alternatives})(?:['’]?s)?(?![\w&])", re.IGNORECASE)
+
+    def expand_acronyms(self, text: str) -> dict[str, str]:
+        """Each acronym in the text, mapped to its spelled-out form."""
+        found: dict[str, str] = {}
+        for match in self._acronym.finditer(text):
+            written = match.group(1)
+            acronym = written.upper()
+            if written != acronym and (len(acronym) < 3 or acronym.lower() in self.word_counts):
+                continue
+            found[acronym] = self.glossary[acronym]
+        return found
+
+    def corrections(self, text: str) -> dict[str, str]:
+        """Misspelt words mapped to the corpus word they most likely meant."""
+        fixed: dict[str, str] = {}
+        for word in words(text):
+            if len(word) < 6 or word in self.word_counts or word in STOPWORDS or word.isdigit():
+                continue
+            if word.upper() in self.glossary:
+                continue
+            max_edits = 1 if len(word) < 9 else 2
+            matches = process.extract(
+                word, self._candidates, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits, limit=5
+            )
+            if matches:
+                best = min(matches, key=lambda m: (m[1], -self.word_counts[m[0]]))
+                fixed[word] = best[0]
+        return fixed

@@ -1,0 +1,59 @@
+"""Evaluate Navigator.
+
+    python -m eval --questions eval/questions.jsonl --out eval/runs/NAME [--engine extractive] [--k 5]
+                   [--set retrieval=bm25 --set embedding_model=all-MiniLM-L6-v2 ...]
+    python -m eval compare eval/runs/A eval/runs/B ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.settings import PROJECT_ROOT, Settings
+from eval.report import HEADLINE
+
+DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
+DEFAULT_REFUSAL_LABELS = PROJECT_ROOT / "eval" / "refusal_labels.jsonl"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["compare"]:
+        from eval.compare import compare_runs
+
+        print(compare_runs([Path(d) for d in argv[1:]]))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "runs" / "latest")
+    parser.add_argument("--engine", default=None, help="answer engine (default: the NAVIGATOR_ENGINE setting)")
+    parser.add_argument("--k", type=int, default=None, help="passages an answer is composed from")
+    parser.add_argument("--refusal-labels", type=Path, default=DEFAULT_REFUSAL_LABELS)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    args = parser.parse_args(argv)
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    if args.engine:
+        overrides["engine"] = args.engine
+    if args.k:
+        overrides["evidence_passages"] = args.k
+    settings = Settings(**overrides)
+
+    from assistant.navigator import Navigator
+    from eval.runner import run_eval
+
+    summary = run_eval(Navigator(settings), args.questions, args.out, settings.engine, args.refusal_labels)
+    print(json.dumps({key: summary[key] for key, _ in HEADLINE if key in summary}, indent=2))
+    if "components" in summary:
+        refusal = summary["components"]["refusal"]
+        print(f"refusal set: precision {refusal['precision']} recall {refusal['recall']}")
+    print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Question sets: JSONL, one question per line (format in the README, "Evaluation")."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    history: list[str] = field(default_factory=list)
+    answerable: bool = True
+    evidence: list[str] = field(default_factory=list)
+    key_facts: list[str] = field(default_factory=list)
+    category: str = ""
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read a question set; a line that is not valid is reported with its line number."""
+    questions = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            questions.append(
+                EvalQuestion(
+                    id=str(raw["id"]),
+                    question=raw["question"],
+                    history=list(raw.get("history") or []),
+                    answerable=bool(raw.get("answerable", True)),
+                    evidence=list(raw.get("evidence") or []),
+                    key_facts=list(raw.get("key_facts") or []),
+                    category=raw.get("category") or _infer_category(raw),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a valid question line ({exc})") from exc
+    return questions
+
+
+def _infer_category(raw: dict) -> str:
+    """Sets without a category still get a useful breakdown."""
+    if not raw.get("answerable", True):
+        return "unanswerable"
+    return "followup" if raw.get("history") else "general"

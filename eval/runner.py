@@ -1,0 +1,93 @@
+"""Run a question set through Navigator and write results.jsonl, summary.json and report.md."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.navigator import Navigator, QuestionRejected
+from eval.dataset import EvalQuestion, load_questions
+from eval.metrics import precision_recall, score_row, summarise
+from eval.report import write_report
+
+
+def answer_row(navigator: Navigator, question: EvalQuestion, engine: str) -> dict:
+    started = time.perf_counter()
+    try:
+        answer = navigator.ask(question.question, question.history)
+        result = {
+            "answer": answer.answer,
+            "refused": answer.refused,
+            "refusal_reason": answer.refusal_reason,
+            "citations": [
+                {"n": c.n, "source": c.source, "title": c.title, "section": c.section, "page": c.page, "text": c.text}
+                for c in answer.citations
+            ],
+            "retrieved": [
+                {"rank": i, "source": p.source, "section": p.section, "text": p.text, "score": round(p.score, 5),
+                 "dense": p.dense, "lexical": p.lexical}
+                for i, p in enumerate(answer.retrieved, start=1)
+            ],
+            "signals": answer.signals,
+            "query": answer.query,
+            "engine_used": answer.engine_used,
+        }
+    except QuestionRejected as exc:  # a question the guard turns away counts as a refusal
+        result = {"answer": str(exc), "refused": True, "refusal_reason": "rejected by the input guard",
+                  "citations": [], "retrieved": [], "signals": {}, "query": "", "engine_used": engine}
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    row = {"id": question.id, "question": question.question, "history": question.history,
+           "category": question.category, **result, "latency_ms": latency, "engine": engine}
+    row["scores"] = score_row(row, question)
+    return row
+
+
+def score_refusal_labels(navigator: Navigator, path: Path) -> dict:
+    """The refusal decision on its own labelled set: positive = should refuse."""
+    labels = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    predicted = []
+    for label in labels:
+        try:
+            predicted.append(navigator.ask(label["question"], label.get("history") or []).refused)
+        except QuestionRejected:
+            predicted.append(True)
+    scores = precision_recall(predicted, [bool(label["should_refuse"]) for label in labels])
+    scores["mistakes"] = [
+        {"question": label["question"], "should_refuse": label["should_refuse"]}
+        for label, refused in zip(labels, predicted)
+        if refused != bool(label["should_refuse"])
+    ]
+    return scores
+
+
+def run_eval(
+    navigator: Navigator,
+    questions_path: Path,
+    out_dir: Path,
+    engine: str = "extractive",
+    refusal_labels: Path | None = None,
+    show_progress: bool = True,
+) -> dict:
+    questions = load_questions(questions_path)
+    by_id = {q.id: q for q in questions}
+    # Load the models before the clock starts: the first question should not pay for them.
+    navigator.embeddings.embed_query("warm up")
+    rows = [answer_row(navigator, q, engine) for q in tqdm(questions, desc="Questions", disable=not show_progress)]
+    summary = summarise(rows, by_id)
+    summary["engine"] = engine
+    summary["questions_file"] = str(questions_path)
+    summary["settings"] = navigator.settings.model_dump(mode="json", include={
+        "embedding_model", "chunk_size", "chunk_overlap", "retrieval", "dense_k", "bm25_k", "rrf_k",
+        "evidence_passages", "answer_sentences", "min_dense_similarity", "min_term_coverage"})
+    if refusal_labels and refusal_labels.exists():
+        summary["components"] = {"refusal": score_refusal_labels(navigator, refusal_labels)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_report(out_dir, summary, rows, by_id)
+    return summary
