@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.records import Question
 from assistant.text import STOPWORDS, terms, words
 
@@ -9,19 +11,28 @@ from assistant.text import STOPWORDS, terms, words
 POINTING_WORDS = frozenset("it its they them their theirs this that these those he she his her him".split())
 
 
+def leans_on_earlier(text: str) -> bool:
+    """Points back ("it", "them") or is too short to stand alone ("And in prisons?")."""
+    return any(word in POINTING_WORDS for word in words(text)) or len(terms(text)) <= 2
+
+
 def is_follow_up(question: Question) -> bool:
-    if not question.history:
-        return False
-    asked = words(question.text)
-    return any(word in POINTING_WORDS for word in asked) or len(terms(question.text)) <= 2
+    return bool(question.history) and leans_on_earlier(question.text)
+
+
+def conversation_topic(history: tuple[str, ...]) -> list[str]:
+    """Topic words of the earlier questions, back to the last one that stood on its own."""
+    topic: list[str] = []
+    for earlier in reversed(history):
+        topic = [w for w in re.findall(r"[\w&]+", earlier) if w.lower() not in STOPWORDS] + topic
+        if not leans_on_earlier(earlier):
+            break
+    return topic
 
 
 def condense(question: Question) -> str | None:
-    """The question with the topic words of the latest earlier question that has any, or None if not a follow-up."""
+    """The follow-up with the conversation's topic words added; None if the question stands on its own."""
     if not is_follow_up(question):
         return None
-    for earlier in reversed(question.history):
-        topic = [word for word in earlier.split() if word.strip("?.,!;:").lower() not in STOPWORDS]
-        if topic:
-            return f"{question.text} {' '.join(topic)}"
-    return None
+    topic = conversation_topic(question.history)
+    return f"{question.text} {' '.join(topic)}" if topic else None

@@ -67,8 +67,8 @@ class Navigator:
         with clock("understand"):
             queries = self.understand(asked)
         with clock("retrieve"):
-            rankings, best_dense = self.retrieve(queries)
-            fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k)
+            rankings, weights, best_dense = self.retrieve(queries)
+            fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k, weights)
         with clock("evidence"):
             evidence = self.weigh_evidence(queries[-1], fused, best_dense)
         if not evidence.supported:
@@ -125,19 +125,24 @@ class Navigator:
                 found.append(term)
         return found
 
-    def retrieve(self, queries: list[Query]) -> tuple[list[list[Passage]], float]:
+    def retrieve(self, queries: list[Query]) -> tuple[list[list[Passage]], list[float], float]:
+        """Ranked passages for each query and each method; a follow-up's bare wording counts for less."""
         rankings: list[list[Passage]] = []
+        weights: list[float] = []
         vectors = self.embeddings.embed_documents([query.text for query in queries])
         best_dense = 0.0
         for query, vector in zip(queries, vectors):
             # Dense search runs in every mode: its similarity is one of the refusal signals.
             dense = self.dense.search(vector, self.settings.dense_k)
             best_dense = max([best_dense, *(p.dense for p in dense)])
+            weight = self.settings.follow_up_bare_weight if len(queries) > 1 and not query.follow_up else 1.0
             if self.settings.retrieval in ("hybrid", "dense"):
                 rankings.append(dense)
+                weights.append(weight * self.settings.dense_weight)
             if self.settings.retrieval in ("hybrid", "bm25"):
                 rankings.append(self.lexical.search(terms(query.text), self.settings.bm25_k))
-        return rankings, best_dense
+                weights.append(weight)
+        return rankings, weights, best_dense
 
     def weigh_evidence(self, query: Query, fused: list[Passage], best_dense: float) -> Evidence:
         passages = select_evidence(fused, self.store, self.settings.evidence_passages)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # --- chunking
     chunk_size: int = Field(900, gt=100, description="characters per chunk, at most")
     chunk_overlap: int = Field(150, ge=0)
+    embedded_context: Literal["section", "title_section", "none"] = Field(
+        "section", description="heading path embedded in front of each chunk"
+    )
     min_chunk_chars: int = Field(60, ge=0, description="shorter chunks without a full stop are dropped")
 
     # --- retrieval
@@ -55,6 +58,8 @@ class Settings(BaseSettings):
     dense_k: int = 20
     bm25_k: int = 20
     rrf_k: int = 60
+    dense_weight: float = Field(1.0, description="fusion weight of dense search relative to BM25")
+    follow_up_bare_weight: float = Field(0.5, description="fusion weight of a follow-up's own wording")
     evidence_passages: int = 5
 
     # --- answering

@@ -10,10 +10,13 @@ from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
+from spellchecker import SpellChecker
 
 from assistant.text import STOPWORDS, words
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary.json")
+# pyspellchecker's English word list includes rare junk ("bradly"); a word this common is real English.
+ENGLISH_WORD_MIN_COUNT = 1000
 
 
 def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, str]:
@@ -24,6 +27,7 @@ class Vocabulary:
     """The glossary plus the words of the indexed corpus."""
 
     def __init__(self, glossary: dict[str, str], corpus_texts: Iterable[str]):
+        self._english = SpellChecker(language="en").word_frequency
         self.glossary = {acronym.upper(): expansion for acronym, expansion in glossary.items()}
         self.word_counts = Counter(word for text in corpus_texts for word in words(text))
         self._candidates = [word for word in self.word_counts if len(word) >= 4 and not word.isdigit()]
@@ -43,12 +47,16 @@ class Vocabulary:
         return found
 
     def corrections(self, text: str) -> dict[str, str]:
-        """Misspelt words mapped to the corpus word they most likely meant."""
+        """Misspelt words mapped to the corpus word they most likely meant.
+
+        A word is left alone if the corpus uses it, or if it is ordinary English the corpus happens not to
+        use ("according", "arrest"): correcting those would put words in an officer's mouth.
+        """
         fixed: dict[str, str] = {}
         for word in words(text):
-            if len(word) < 6 or word in self.word_counts or word in STOPWORDS or word.isdigit():
+            if len(word) < 5 or word in self.word_counts or word in STOPWORDS or not word.isalpha():
                 continue
-            if word.upper() in self.glossary:
+            if word.upper() in self.glossary or self._english[word] >= ENGLISH_WORD_MIN_COUNT:
                 continue
             max_edits = 1 if len(word) < 9 else 2
             matches = process.extract(

@@ -32,7 +32,12 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
         try:
             blocks = clean_document(document)
             pieces = chunk_document(
-                document, blocks, settings.chunk_size, settings.chunk_overlap, settings.min_chunk_chars
+                document,
+                blocks,
+                settings.chunk_size,
+                settings.chunk_overlap,
+                settings.min_chunk_chars,
+                settings.embedded_context,
             )
         except Exception as exc:  # one odd file must never stop the rest of the corpus
             skipped.append(Skipped(document.source, f"could not be split into passages ({type(exc).__name__}: {exc})"))

@@ -63,8 +63,21 @@ def _looks_like_title(block: Block) -> bool:
     return not text.endswith((".", ",", ";", ":", "!", "”", '"'))
 
 
+def heading_context(title: str, headings: tuple[str, ...], style: str) -> str:
+    """The heading path embedded with each chunk: "section" (headings only), "title_section" or "none"."""
+    if style == "none":
+        return ""
+    parts = ([title] if style == "title_section" else []) + list(headings)
+    return " > ".join(part for part in parts if part)
+
+
 def chunk_document(
-    doc: LoadedDocument, blocks: list[Block], chunk_size: int, chunk_overlap: int, min_chars: int
+    doc: LoadedDocument,
+    blocks: list[Block],
+    chunk_size: int,
+    chunk_overlap: int,
+    min_chars: int,
+    context_style: str = "section",
 ) -> list[Chunk]:
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=chunk_size,
@@ -92,6 +105,7 @@ def chunk_document(
                     page=page,
                     publisher=doc.info.publisher,
                     date=doc.info.date,
+                    context=heading_context(doc.info.title, section.headings, context_style),
                 )
             )
     return chunks

@@ -67,12 +67,12 @@ class Chunk:
     page: int | None = None
     publisher: str = ""
     date: str = ""
+    context: str = ""  # heading path put in front of the text for embedding (see chunk.heading_context)
 
     @property
     def embedded_text(self) -> str:
         """What the embedding model sees: the heading path gives a short chunk its topic."""
-        heading = " > ".join(part for part in (self.title, self.section) if part)
-        return f"{heading}\n{self.text}"
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
     @property
     def id(self) -> str:
