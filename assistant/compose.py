@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
+from assistant.settings import Settings
 from assistant.text import sentences, terms
 
 LIST_ITEM_PREFIXES = ("- ",)
@@ -57,17 +58,29 @@ def _takes_items(statement: Statement, passage: Passage) -> bool:
     return same_place or follows
 
 
-def score_statements(statements: list[Statement], query_terms: list[str], store: ChunkStore) -> list[Statement]:
-    """IDF-weighted share of the query found in the sentence, nudged towards higher-ranked passages."""
+def score_statements(
+    statements: list[Statement],
+    query_terms: list[str],
+    sentence_sims: dict[str, list[float]],
+    store: ChunkStore,
+    similarity_weight: float,
+) -> list[Statement]:
+    """Shared meaning (sentence similarity) plus shared words (IDF-weighted), nudged towards better passages."""
     wanted = set(query_terms)
     total = sum(store.idf(term) for term in wanted) or 1.0
     scored = []
     for statement in statements:
         overlap = sum(store.idf(term) for term in wanted & statement.words) / total
+        similarity = _similarity(statement, sentence_sims)
         too_short = len(statement.text.split()) < 5 and not statement.items
-        score = overlap + 0.15 / (1 + statement.rank) - (0.2 if too_short else 0.0)
+        score = overlap + similarity_weight * similarity + 0.15 / (1 + statement.rank) - (0.2 if too_short else 0.0)
         scored.append(Statement(**{**statement.__dict__, "score": score}))
     return scored
+
+
+def _similarity(statement: Statement, sentence_sims: dict[str, list[float]]) -> float:
+    sims = sentence_sims.get(statement.passage.chunk_id) or []
+    return sims[statement.index] if statement.index < len(sims) else 0.0
 
 
 def choose_statements(scored: list[Statement], max_statements: int, max_items: int, keep_ratio: float = 0.6) -> list[Statement]:
@@ -92,7 +105,12 @@ def _repeats(statement: Statement, earlier: Statement) -> bool:
 
 
 def compose_extractive(
-    evidence: list[Passage], query_terms: list[str], store: ChunkStore, max_statements: int, max_items: int
+    evidence: list[Passage],
+    query_terms: list[str],
+    sentence_sims: dict[str, list[float]],
+    store: ChunkStore,
+    settings: Settings,
 ) -> list[Statement]:
-    scored = score_statements(candidate_statements(evidence), query_terms, store)
-    return choose_statements(scored, max_statements, max_items)
+    candidates = candidate_statements(evidence)
+    scored = score_statements(candidates, query_terms, sentence_sims, store, settings.sentence_similarity_weight)
+    return choose_statements(scored, settings.answer_sentences, settings.answer_list_items)

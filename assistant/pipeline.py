@@ -1,6 +1,6 @@
 """The answer pipeline, stage by stage:
 
-guard -> condense follow-up -> expand acronyms and fix typos -> retrieve (dense + BM25) -> fuse
+guard -> condense follow-up -> expand acronyms and fix typos -> retrieve (dense + BM25) -> fuse -> rescore
 -> select evidence -> (refuse, or) compose answer -> attach citations
 """
 
@@ -21,11 +21,12 @@ from assistant.evidence import assess_support, select_evidence
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.guard import check_question
 from assistant.records import Answer, Evidence, Passage, Query, Question
+from assistant.rescore import rescore
 from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 from assistant.text import terms
 from assistant.vocabulary import Vocabulary, load_glossary
-from ingest.index import active_collection, open_client
+from ingest.index import active_collections, open_client
 
 REFUSAL_TEMPLATE = PROJECT_ROOT / "prompts" / "refusal.txt"
 
@@ -40,9 +41,10 @@ class Navigator:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         client = open_client(self.settings)
-        collection = active_collection(client, self.settings)
-        if collection is None:
+        build = active_collections(client, self.settings)
+        if build is None:
             raise IndexMissing("No index has been built yet: run `python -m ingest` (or `make run`).")
+        collection = build.chunks
         built_with = collection.metadata.get("embedding_model")
         if built_with != self.settings.embedding_model:
             raise IndexMissing(
@@ -54,8 +56,11 @@ class Navigator:
         stored = collection.get(include=["documents", "metadatas"])
         self.store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"])
         self.lexical = LexicalIndex(self.store)
-        vectorstore = Chroma(client=client, collection_name=collection.name, embedding_function=self.embeddings)
-        self.dense = DenseIndex(vectorstore, self.store)
+        self.dense = DenseIndex(
+            Chroma(client=client, collection_name=collection.name, embedding_function=self.embeddings),
+            Chroma(client=client, collection_name=build.sentences.name, embedding_function=self.embeddings),
+            self.store,
+        )
         self.vocabulary = Vocabulary(load_glossary(), self.store.texts)
         self.refusal_text = self._refusal_text()
 
@@ -67,29 +72,31 @@ class Navigator:
         with clock("understand"):
             queries = self.understand(asked)
         with clock("retrieve"):
-            rankings, weights, best_dense = self.retrieve(queries)
+            rankings, weights, query_vector = self.retrieve(queries)
             fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k, weights)
+        with clock("rescore"):
+            ranked, sentence_sims = self.rescore(queries[-1], query_vector, fused)
         with clock("evidence"):
-            evidence = self.weigh_evidence(queries[-1], fused, best_dense)
+            evidence = self.weigh_evidence(queries[-1], query_vector, ranked, sentence_sims)
         if not evidence.supported:
-            return self.refuse(asked, queries[-1], fused, evidence, clock)
+            return self.refuse(asked, queries[-1], ranked, evidence, clock)
         with clock("compose"):
             statements = compose_extractive(
                 evidence.passages,
                 self.query_terms(queries[-1]),
+                sentence_sims,
                 self.store,
-                self.settings.answer_sentences,
-                self.settings.answer_list_items,
+                self.settings,
             )
             text, citations = attach_citations(statements)
         if not statements:
-            return self.refuse(asked, queries[-1], fused, evidence, clock)
+            return self.refuse(asked, queries[-1], ranked, evidence, clock)
         return Answer(
             question=asked.text,
             answer=text,
             refused=False,
             citations=citations,
-            retrieved=fused[:10],
+            retrieved=ranked[:10],
             timings_ms=clock.finish(),
             query=queries[-1].text,
             signals=_signals(evidence),
@@ -125,32 +132,48 @@ class Navigator:
                 found.append(term)
         return found
 
-    def retrieve(self, queries: list[Query]) -> tuple[list[list[Passage]], list[float], float]:
-        """Ranked passages for each query and each method; a follow-up's bare wording counts for less."""
+    def retrieve(self, queries: list[Query]) -> tuple[list[list[Passage]], list[float], list[float]]:
+        """Ranked passages for each query and each method; a follow-up's bare wording counts for less.
+
+        Returns the rankings, their fusion weights, and the vector of the self-contained query.
+        """
         rankings: list[list[Passage]] = []
         weights: list[float] = []
         vectors = self.embeddings.embed_documents([query.text for query in queries])
-        best_dense = 0.0
         for query, vector in zip(queries, vectors):
-            # Dense search runs in every mode: its similarity is one of the refusal signals.
-            dense = self.dense.search(vector, self.settings.dense_k)
-            best_dense = max([best_dense, *(p.dense for p in dense)])
             weight = self.settings.follow_up_bare_weight if len(queries) > 1 and not query.follow_up else 1.0
             if self.settings.retrieval in ("hybrid", "dense"):
-                rankings.append(dense)
+                rankings.append(self.dense.search(vector, self.settings.dense_k, self.settings.dense_unit))
                 weights.append(weight * self.settings.dense_weight)
             if self.settings.retrieval in ("hybrid", "bm25"):
                 rankings.append(self.lexical.search(terms(query.text), self.settings.bm25_k))
                 weights.append(weight)
-        return rankings, weights, best_dense
+        return rankings, weights, vectors[-1]
 
-    def weigh_evidence(self, query: Query, fused: list[Passage], best_dense: float) -> Evidence:
-        passages = select_evidence(fused, self.store, self.settings.evidence_passages)
+    def rescore(
+        self, query: Query, query_vector: list[float], fused: list[Passage]
+    ) -> tuple[list[Passage], dict[str, list[float]]]:
+        """Re-order the best candidates; also returns each candidate sentence's similarity to the question."""
+        candidates = fused[: self.settings.rescore_candidates]
+        ids = [p.chunk_id for p in candidates]
+        sims = self.dense.sentence_similarities(query_vector, ids)
+        if not self.settings.rescore:
+            return fused, sims
+        lexical = self.lexical.scores(terms(query.text), ids)
+        return rescore(candidates, sims, lexical) + fused[len(candidates) :], sims
+
+    def weigh_evidence(
+        self, query: Query, query_vector: list[float], ranked: list[Passage], sentence_sims: dict[str, list[float]]
+    ) -> Evidence:
+        passages = select_evidence(ranked, self.store, self.settings.evidence_passages)
+        missing = [p.chunk_id for p in passages if p.chunk_id not in sentence_sims]
+        sentence_sims.update(self.dense.sentence_similarities(query_vector, missing))
+        best_sentence = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
         return assess_support(
             query.text,
             self.query_terms(query),
             passages,
-            best_dense,
+            best_sentence,
             self.store,
             self.settings.min_dense_similarity,
             self.settings.min_term_coverage,

@@ -46,6 +46,14 @@ class LexicalIndex:
         self.bm25.index(store.terms, show_progress=False)
         self._vocabulary = set(self.bm25.vocab_dict)
 
+    def scores(self, query_terms: list[str], chunk_ids: list[str]) -> dict[str, float]:
+        """The BM25 score of each named chunk (0 when it shares no term with the query)."""
+        known = [term for term in query_terms if term in self._vocabulary]
+        if not known:
+            return {cid: 0.0 for cid in chunk_ids}
+        every = self.bm25.get_scores(known)
+        return {cid: float(every[self.store.row[cid]]) for cid in chunk_ids}
+
     def search(self, query_terms: list[str], k: int) -> list[Passage]:
         known = [term for term in query_terms if term in self._vocabulary]
         if not known:
@@ -59,17 +67,38 @@ class LexicalIndex:
 
 
 class DenseIndex:
-    """Nearest chunks by cosine similarity, through LangChain's Chroma vector store."""
+    """Nearest passages by cosine similarity, through LangChain's Chroma vector store.
 
-    def __init__(self, vectorstore: Chroma, store: ChunkStore):
-        self.vectorstore = vectorstore
+    Chunks are found through their best-matching sentence (a long chunk's average meaning blurs the one
+    sentence that answers); chunk-level search is kept as a setting for comparison.
+    """
+
+    def __init__(self, chunks: Chroma, sentences: Chroma, store: ChunkStore):
+        self.chunks = chunks
+        self.sentences = sentences
         self.store = store
 
-    def search(self, query_vector: list[float] | np.ndarray, k: int) -> list[Passage]:
-        found = self.vectorstore.similarity_search_by_vector_with_relevance_scores(list(map(float, query_vector)), k=k)
-        passages = []
-        for document, distance in found:
-            row = self.store.row.get(document.id)
-            if row is not None:  # the index was swapped under us: skip what this process does not know
-                passages.append(self.store.passage(row, dense=1.0 - float(distance)))
-        return passages
+    def search(self, query_vector: list[float], k: int, unit: str = "sentence") -> list[Passage]:
+        if unit == "chunk":
+            found = self.chunks.similarity_search_by_vector_with_relevance_scores(query_vector, k=k)
+            best = {document.id: 1.0 - float(distance) for document, distance in found}
+        else:
+            found = self.sentences.similarity_search_by_vector_with_relevance_scores(query_vector, k=k * 3)
+            best = {}
+            for document, distance in found:
+                chunk_id = document.metadata["chunk_id"]
+                best.setdefault(chunk_id, 1.0 - float(distance))  # results come best first
+        rows = [(self.store.row[cid], sim) for cid, sim in best.items() if cid in self.store.row]
+        return [self.store.passage(row, dense=sim) for row, sim in rows[:k]]
+
+    def sentence_similarities(self, query_vector: list[float], chunk_ids: list[str]) -> dict[str, list[float]]:
+        """Cosine similarity of the query to each sentence of each chunk, in sentence order."""
+        if not chunk_ids:
+            return {}
+        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas"])
+        query = np.asarray(query_vector, dtype=np.float32)
+        sims = np.asarray(got["embeddings"], dtype=np.float32) @ query if len(got["embeddings"]) else []
+        by_chunk: dict[str, dict[int, float]] = {}
+        for meta, sim in zip(got["metadatas"], sims):
+            by_chunk.setdefault(meta["chunk_id"], {})[int(meta["index"])] = float(sim)
+        return {cid: [found[i] for i in sorted(found)] for cid, found in by_chunk.items()}

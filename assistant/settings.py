@@ -55,17 +55,21 @@ class Settings(BaseSettings):
 
     # --- retrieval
     retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    dense_unit: Literal["sentence", "chunk"] = Field("sentence", description="what dense search matches against")
     dense_k: int = 20
     bm25_k: int = 20
     rrf_k: int = 60
     dense_weight: float = Field(1.0, description="fusion weight of dense search relative to BM25")
     follow_up_bare_weight: float = Field(0.5, description="fusion weight of a follow-up's own wording")
+    rescore: bool = True
+    rescore_candidates: int = 15
     evidence_passages: int = 5
 
     # --- answering
     max_question_chars: int = 1000
     answer_sentences: int = 4
     answer_list_items: int = 10
+    sentence_similarity_weight: float = Field(1.0, description="weight of meaning vs shared words in picking sentences")
 
     # --- refusal: calibrated on eval/questions.jsonl (see README, "Refusal")
     min_dense_similarity: float = 0.30

@@ -16,9 +16,11 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 
 from assistant.settings import Settings
+from assistant.text import sentences
 from ingest.documents import Chunk, Skipped
 
 POINTER_SUFFIX = "-active"
+SENTENCES_SUFFIX = "-sentences"
 COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
 
 
@@ -31,6 +33,7 @@ class IngestReport:
     deleted: int = 0
     unchanged: int = 0
     embedded: int = 0
+    sentences_embedded: int = 0
     kept_from_skipped: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
@@ -45,6 +48,14 @@ class StoredChunk:
     embedding: list[float]
 
 
+@dataclass(frozen=True)
+class IndexCollections:
+    """One build: the chunks, and every sentence of them embedded on its own (for sentence-level search)."""
+
+    chunks: Collection
+    sentences: Collection
+
+
 def open_client(settings: Settings) -> ClientAPI:
     """A Chroma server when CHROMA_HOST is set, else the embedded store in the index folder."""
     if settings.chroma_host:
@@ -57,13 +68,20 @@ def pointer_name(settings: Settings) -> str:
     return settings.collection + POINTER_SUFFIX
 
 
-def active_collection(client: ClientAPI, settings: Settings) -> Collection | None:
-    """The collection readers should use, or None when nothing has been indexed yet."""
+def active_collections(client: ClientAPI, settings: Settings) -> IndexCollections | None:
+    """The build readers should use, or None when nothing has been indexed yet."""
     try:
         name = client.get_collection(pointer_name(settings)).metadata.get("active")
-        return client.get_collection(name) if name else None
+        if not name:
+            return None
+        return IndexCollections(client.get_collection(name), client.get_collection(name + SENTENCES_SUFFIX))
     except Exception:  # chromadb raises NotFoundError, ValueError or InvalidCollectionException by version
         return None
+
+
+def active_collection(client: ClientAPI, settings: Settings) -> Collection | None:
+    build = active_collections(client, settings)
+    return build.chunks if build else None
 
 
 def sync_index(
@@ -77,45 +95,64 @@ def sync_index(
 ) -> IngestReport:
     """Bring the index in line with ``chunks``. ``embed`` is called (so the model is loaded) only if needed."""
     report = IngestReport(skipped=list(skipped))
-    old = active_collection(client, settings)
-    model_changed = old is not None and old.metadata.get("embedding_model") != settings.embedding_model
+    old = active_collections(client, settings)
+    model_changed = old is not None and old.chunks.metadata.get("embedding_model") != settings.embedding_model
     report.rebuilt = rebuild or model_changed or old is None
-    stored = {} if old is None else _read_all(old)
+    stored = {} if old is None else _read_all(old.chunks)
 
     wanted = {chunk.id: chunk for chunk in chunks}
-    # A file that could not be read this time keeps the chunks it had: a corrupt copy loses nothing.
+    # A file that could not be read this time keeps the chunks it had: a corrupt copy loses nothing
+    # (unless the model changed: its old vectors would not be comparable with the new ones).
     unreadable = {item.source for item in skipped}
-    carried = {cid: item for cid, item in stored.items() if item.metadata.get("source") in unreadable}
+    carried = {} if report.rebuilt else {
+        cid: item for cid, item in stored.items() if item.metadata.get("source") in unreadable
+    }
     report.kept_from_skipped = len(carried)
     _count_changes(report, wanted, stored, carried)
 
     if not report.rebuilt and report.added == report.updated == report.deleted == 0:
-        report.collection = old.name
+        report.collection = old.chunks.name
         return report
 
-    reuse = {} if report.rebuilt else stored
-    to_embed = [chunk for cid, chunk in wanted.items() if cid not in reuse]
-    new = _create_build_collection(client, settings)
-    _copy_stored(new, {cid: item for cid, item in reuse.items() if cid in wanted}, wanted)
-    _copy_stored(new, carried if not report.rebuilt else {}, {})
+    reused = {} if report.rebuilt else {cid: item for cid, item in stored.items() if cid in wanted}
+    to_embed = [chunk for cid, chunk in wanted.items() if cid not in reused]
+    build = _create_build(client, settings)
+    _copy_stored(build.chunks, reused, wanted)
+    _copy_stored(build.chunks, carried, {})
+    if old is not None and not report.rebuilt:
+        kept_ids = set(reused) | set(carried)
+        old_sentences = _read_all(old.sentences)
+        _copy_stored(build.sentences, {k: v for k, v in old_sentences.items() if v.metadata["chunk_id"] in kept_ids}, {})
     if to_embed:
         embed_texts = embed()
-        batch = settings.embedding_batch_size * 4
+        batch = settings.embedding_batch_size
         for start in progress(range(0, len(to_embed), batch), (len(to_embed) + batch - 1) // batch):
-            part = to_embed[start : start + batch]
-            vectors = embed_texts([chunk.embedded_text for chunk in part])
-            new.add(
-                ids=[chunk.id for chunk in part],
-                embeddings=vectors,
-                documents=[chunk.text for chunk in part],
-                metadatas=[chunk.metadata() for chunk in part],
-            )
+            report.sentences_embedded += _add_chunks(build, to_embed[start : start + batch], embed_texts)
         report.embedded = len(to_embed)
-    new.modify(metadata={**new.metadata, "dimension": _dimension(new), "complete": True})
-    _point_to(client, settings, new.name)
-    _remove_other_builds(client, settings, keep=new.name)
-    report.collection = new.name
+    for collection in (build.chunks, build.sentences):
+        collection.modify(metadata={**collection.metadata, "dimension": _dimension(collection), "complete": True})
+    _point_to(client, settings, build.chunks.name)
+    _remove_other_builds(client, settings, keep=build.chunks.name)
+    report.collection = build.chunks.name
     return report
+
+
+def _add_chunks(build: IndexCollections, chunks: list[Chunk], embed_texts) -> int:
+    build.chunks.add(
+        ids=[chunk.id for chunk in chunks],
+        embeddings=embed_texts([chunk.embedded_text for chunk in chunks]),
+        documents=[chunk.text for chunk in chunks],
+        metadatas=[chunk.metadata() for chunk in chunks],
+    )
+    units = [(chunk.id, index, text) for chunk in chunks for index, text in enumerate(sentences(chunk.text))]
+    if units:
+        build.sentences.add(
+            ids=[f"{cid}-{index}" for cid, index, _ in units],
+            embeddings=embed_texts([text for _, _, text in units]),
+            documents=[text for _, _, text in units],
+            metadatas=[{"chunk_id": cid, "index": index} for cid, index, _ in units],
+        )
+    return len(units)
 
 
 def _count_changes(report: IngestReport, wanted: dict[str, Chunk], stored: dict[str, StoredChunk], carried) -> None:
@@ -140,18 +177,21 @@ def _read_all(collection: Collection, page: int = 5000) -> dict[str, StoredChunk
     return stored
 
 
-def _create_build_collection(client: ClientAPI, settings: Settings) -> Collection:
+def _create_build(client: ClientAPI, settings: Settings) -> IndexCollections:
     stamp = datetime.now(timezone.utc)
-    return client.create_collection(
-        name=f"{settings.collection}-{stamp.strftime('%Y%m%d%H%M%S%f')}",
-        configuration=COLLECTION_CONFIGURATION,
-        metadata={
-            "embedding_model": settings.embedding_model,
-            "chunk_size": settings.chunk_size,
-            "chunk_overlap": settings.chunk_overlap,
-            "built_at": stamp.isoformat(timespec="seconds"),
-            "complete": False,
-        },
+    name = f"{settings.collection}-{stamp.strftime('%Y%m%d%H%M%S%f')}"
+    metadata = {
+        "embedding_model": settings.embedding_model,
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "built_at": stamp.isoformat(timespec="seconds"),
+        "complete": False,
+    }
+    return IndexCollections(
+        client.create_collection(name=name, configuration=COLLECTION_CONFIGURATION, metadata=metadata),
+        client.create_collection(
+            name=name + SENTENCES_SUFFIX, configuration=COLLECTION_CONFIGURATION, metadata=metadata
+        ),
     )
 
 
@@ -184,5 +224,6 @@ def _remove_other_builds(client: ClientAPI, settings: Settings, keep: str) -> No
     prefix = settings.collection + "-"
     for collection in client.list_collections():
         name = collection if isinstance(collection, str) else collection.name
-        if name.startswith(prefix) and name not in (keep, pointer_name(settings)) and name[len(prefix) :].isdigit():
+        build = name.removesuffix(SENTENCES_SUFFIX)
+        if build.startswith(prefix) and build != keep and build[len(prefix) :].isdigit():
             client.delete_collection(name)

@@ -29,6 +29,19 @@ def test_second_run_embeds_nothing(corpus_copy, make_settings):
     assert second.unchanged == first.chunks and second.collection == first.collection
 
 
+def test_every_sentence_of_every_chunk_is_indexed_for_sentence_search(corpus_copy, make_settings):
+    from assistant.text import sentences
+    from ingest.index import active_collections
+
+    settings = make_settings()
+    ingest(settings, show_progress=False)
+    build = active_collections(open_client(settings), settings)
+    chunks = build.chunks.get(include=["documents"])
+    stored = build.sentences.get(include=["documents", "metadatas"])
+    expected = {(cid, i, s) for cid, doc in zip(chunks["ids"], chunks["documents"]) for i, s in enumerate(sentences(doc))}
+    assert {(m["chunk_id"], m["index"], d) for m, d in zip(stored["metadatas"], stored["documents"])} == expected
+
+
 def test_every_chunk_carries_its_metadata(corpus_copy, make_settings):
     write_pdf(corpus_copy / "briefing.pdf")
     settings = make_settings()
@@ -121,7 +134,8 @@ def test_an_interrupted_ingest_leaves_the_previous_index_in_use(corpus_copy, mak
     recovered = ingest(settings, show_progress=False)
     names = [c.name for c in open_client(settings).list_collections()]
     assert recovered.collection in names and first.collection not in names
-    assert sorted(names) == sorted([recovered.collection, "test-active"])  # the half-built one is gone
+    # The half-built collections are gone: only the live build (chunks and sentences) and the pointer remain.
+    assert sorted(names) == sorted([recovered.collection, recovered.collection + "-sentences", "test-active"])
 
 
 def test_changing_the_embedding_model_forces_a_full_rebuild(corpus_copy, make_settings):
