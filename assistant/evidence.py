@@ -10,6 +10,25 @@ from assistant.retrieve import ChunkStore
 from assistant.text import terms
 
 NUMBER = re.compile(r"\b\d+[a-z]?\b")
+CAPITALISED = re.compile(r"(?<![\w&])[A-Z][\w&’'-]*")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[-–—]\s+)([A-Z][\w&’'-]*)")
+
+# What a question asks for, and what an answer to it must contain. Checked on the composed answer, so
+# "How many prisons are there?" is not answered with a sentence that merely mentions prisons.
+ANSWER_TYPES = [
+    ("a phone number or e-mail address",
+     re.compile(r"\b(phone|telephone)\b|\bcontact (details|number)\b|\be-?mail address\b", re.I),
+     re.compile(r"\b0\d{2,4}[\s-]?\d{3}[\s-]?\d{3,4}\b|\b\d{3}\b.*\bcall\b|@\w")),
+    ("an amount of money",
+     re.compile(r"^\W*how much\b|\b(salary|salaries|paid|earn|earns|cost|costs|spend|spends|spent)\b", re.I),
+     re.compile(r"£\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m|k)\b", re.I)),
+    ("a time of day",
+     re.compile(r"\bwhat time\b|\bopening (hours|times)\b|\bwhen does\b.*\bopen\b", re.I),
+     re.compile(r"\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b|\b24 hours\b", re.I)),
+    ("a number",
+     re.compile(r"\bhow many\b", re.I),
+     re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b", re.I)),
+]
 
 
 def select_evidence(fused: list[Passage], store: ChunkStore, count: int) -> list[Passage]:
@@ -28,14 +47,43 @@ def select_evidence(fused: list[Passage], store: ChunkStore, count: int) -> list
     return chosen
 
 
-def term_coverage(question_terms: list[str], passages: list[Passage], store: ChunkStore) -> float:
-    """Share of the question's meaning (IDF-weighted terms) that appears in the passages."""
+def term_coverage(question_terms: list[str], texts: list[str], store: ChunkStore) -> float:
+    """Share of the question's meaning (IDF-weighted terms) that appears in the texts."""
     wanted = set(question_terms)
     if not wanted:
         return 0.0
-    present = {term for p in passages for term in terms(f"{p.section}\n{p.text}")}
+    present = {term for text in texts for term in terms(text)}
     total = sum(store.idf(term) for term in wanted)
     return sum(store.idf(term) for term in wanted & present) / total
+
+
+def unknown_names(question: str, known_words: set[str], acronyms: set[str]) -> list[str]:
+    """Capitalised names in the question that the corpus never mentions ("Manchester", "CPS", "Jane Doe").
+
+    The first word of a sentence is skipped: "Summarise ..." is capitalised because it starts the question.
+    """
+    starts = {match.start(1) for match in SENTENCE_START.finditer(question)}
+    unknown = []
+    for match in CAPITALISED.finditer(question):
+        word = re.sub(r"[’']s$", "", match.group(0)).strip("’'-")
+        if match.start() in starts or word.upper() in acronyms or len(word) < 2:
+            continue
+        if word.lower() not in known_words and word.lower().removesuffix("s") not in known_words:
+            unknown.append(word)
+    return unknown
+
+
+def missing_answer_type(question: str, best_statements: list[str]) -> str:
+    """What the question asks for that the answer's best sentences do not contain ("a phone number"), or ''.
+
+    Only the best-matching sentences count: "How many members sit on the CRG?" is not answered by another
+    sentence's "5 domains".
+    """
+    text = "\n".join(best_statements)
+    for name, asks, holds in ANSWER_TYPES:
+        if asks.search(question) and not holds.search(text):
+            return name
+    return ""
 
 
 def assess_support(
@@ -46,14 +94,17 @@ def assess_support(
     store: ChunkStore,
     min_dense: float,
     min_coverage: float,
+    unknown: list[str] = (),
 ) -> Evidence:
-    """Supported only if the passages are close in meaning AND hold the question's key terms and numbers."""
-    coverage = term_coverage(question_terms, evidence, store)
-    evidence_text = " ".join(p.text for p in evidence).lower()
+    """Supported only if the passages are close in meaning AND hold the question's key terms, names and numbers."""
+    coverage = term_coverage(question_terms, [f"{p.section}\n{p.text}" for p in evidence], store)
+    evidence_text = " ".join(f"{p.section} {p.text}" for p in evidence).lower()
     missing_numbers = [n for n in NUMBER.findall(question.lower()) if not re.search(rf"\b{n}\b", evidence_text)]
     reason = ""
     if not evidence:
         reason = "nothing in the index matches the question"
+    elif unknown:
+        reason = f"the guidance never mentions {', '.join(unknown)}"
     elif missing_numbers:
         reason = f"the guidance never mentions {', '.join(missing_numbers)} in this context"
     elif best_dense < min_dense:

@@ -7,6 +7,7 @@ guard -> condense follow-up -> expand acronyms and fix typos -> retrieve (dense 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from assistant.cite import attach_citations
 from assistant.compose import compose_extractive
 from assistant.condense import condense
 from assistant.embeddings import load_embeddings
-from assistant.evidence import assess_support, select_evidence
+from assistant.evidence import assess_support, missing_answer_type, select_evidence, term_coverage, unknown_names
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.guard import check_question
 from assistant.records import Answer, Evidence, Passage, Query, Question
@@ -89,8 +90,21 @@ class Navigator:
                 self.settings,
             )
             text, citations = attach_citations(statements)
-        if not statements:
-            return self.refuse(asked, queries[-1], ranked, evidence, clock)
+            best_first = sorted(statements, key=lambda st: st.score, reverse=True)
+            lacking = missing_answer_type(asked.text, [" ".join((st.text, *st.items)) for st in best_first[:2]])
+            answer_coverage = term_coverage(
+                self.query_terms(queries[-1]),
+                [f"{s.passage.section}\n{s.text}\n" + "\n".join(s.items) for s in statements],
+                self.store,
+            )
+            evidence = replace(evidence, answer_coverage=answer_coverage)
+        if not statements or lacking or answer_coverage < self.settings.min_answer_coverage:
+            reason = (
+                f"the guidance does not give {lacking}"
+                if lacking
+                else f"the sentences found say little about the question (coverage {answer_coverage:.2f})"
+            )
+            return self.refuse(asked, queries[-1], ranked, replace(evidence, supported=False, reason=reason), clock)
         return Answer(
             question=asked.text,
             answer=text,
@@ -119,17 +133,13 @@ class Navigator:
         return Query(asked, searched, follow_up, corrections, expansions)
 
     def query_terms(self, query: Query) -> list[str]:
-        """Terms to match, with an acronym the corpus never uses replaced by its spelled-out form."""
-        found: list[str] = []
+        """Terms to match: an acronym the corpus uses counts as itself, one it never uses as its spelled-out form."""
         spelled_out = {term for expansion in query.expansions.values() for term in terms(expansion)}
-        for term in terms(query.text):
-            if term in spelled_out:
-                continue
-            acronym = term.upper()
-            if acronym in query.expansions and self.store.document_frequency[term] == 0:
-                found.extend(terms(query.expansions[acronym]))
-            else:
-                found.append(term)
+        found = [term for term in terms(query.text) if term not in spelled_out]
+        for acronym, expansion in query.expansions.items():
+            as_written = terms(acronym)
+            if not as_written or not any(self.store.document_frequency[t] for t in as_written):
+                found.extend(terms(expansion))
         return found
 
     def retrieve(self, queries: list[Query]) -> tuple[list[list[Passage]], list[float], list[float]]:
@@ -175,8 +185,9 @@ class Navigator:
             passages,
             best_sentence,
             self.store,
-            self.settings.min_dense_similarity,
+            self.settings.min_similarity,
             self.settings.min_term_coverage,
+            unknown_names(query.text, set(self.vocabulary.word_counts), set(self.vocabulary.glossary)),
         )
 
     def refuse(self, asked: Question, query: Query, fused: list[Passage], evidence: Evidence, clock) -> Answer:
@@ -209,7 +220,11 @@ class Navigator:
 
 
 def _signals(evidence: Evidence) -> dict[str, float]:
-    return {"best_dense": round(evidence.best_dense, 4), "coverage": round(evidence.coverage, 4)}
+    return {
+        "best_dense": round(evidence.best_dense, 4),
+        "coverage": round(evidence.coverage, 4),
+        "answer_coverage": round(evidence.answer_coverage, 4),
+    }
 
 
 def _replace_word(text: str, wrong: str, right: str) -> str:

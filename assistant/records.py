@@ -56,6 +56,7 @@ class Evidence:
     reason: str = ""  # why the evidence does not support an answer
     coverage: float = 0.0
     best_dense: float = 0.0
+    answer_coverage: float = 0.0  # of the question's terms, by the sentences the answer quotes
 
 
 @dataclass(frozen=True)

@@ -71,9 +71,10 @@ class Settings(BaseSettings):
     answer_list_items: int = 10
     sentence_similarity_weight: float = Field(1.0, description="weight of meaning vs shared words in picking sentences")
 
-    # --- refusal: calibrated on eval/questions.jsonl (see README, "Refusal")
-    min_dense_similarity: float = 0.30
-    min_term_coverage: float = 0.60
+    # --- refusal: calibrated on eval/questions.jsonl, checked on eval/refusal_labels.jsonl (README, "Refusal")
+    min_similarity: float = Field(0.34, description="best sentence's cosine similarity to the question")
+    min_term_coverage: float = Field(0.25, description="share of the question's terms found in the evidence")
+    min_answer_coverage: float = Field(0.20, description="share found in the sentences the answer quotes")
 
     engine: str = "extractive"
 

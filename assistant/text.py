@@ -12,7 +12,9 @@ TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Words that carry no topic in a question an officer asks ("what does an ICB do", "explain ...").
 QUESTION_WORDS = frozenset(
     "what whats which who whom whose when where why how does do did can could would should shall may might "
-    "tell explain describe mean means meaning please give list there any about role roles".split()
+    "tell explain describe mean means meaning please give list there any about role roles many much "
+    # conversational filler ("OK, different subject: ...")
+    "ok okay thanks thank different subject switching switch topic another question also".split()
 )
 STOPWORDS = frozenset(STOPWORDS_EN) | QUESTION_WORDS
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[A-Z0-9“‘\"'(])")

@@ -81,7 +81,7 @@ def run_eval(
     summary["questions_file"] = str(questions_path)
     summary["settings"] = navigator.settings.model_dump(mode="json", include={
         "embedding_model", "chunk_size", "chunk_overlap", "retrieval", "dense_k", "bm25_k", "rrf_k",
-        "evidence_passages", "answer_sentences", "min_dense_similarity", "min_term_coverage"})
+        "evidence_passages", "answer_sentences", "min_similarity", "min_term_coverage", "min_answer_coverage"})
     if refusal_labels and refusal_labels.exists():
         summary["components"] = {"refusal": score_refusal_labels(navigator, refusal_labels)}
     out_dir.mkdir(parents=True, exist_ok=True)
