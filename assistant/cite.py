@@ -21,10 +21,9 @@ def attach_citations(statements: list[Statement]) -> tuple[str, list[Citation]]:
     parts: list[str] = []
     for statement in statements:
         line = f"{statement.text} {cite(statement.passage, statement.text)}"
-        if statement.items:
-            items_from = statement.items_passage or statement.passage
-            listed = "\n".join(statement.items)
-            line = f"{line}\n{listed} {cite(items_from, listed)}"
+        for passage, items in _items_by_passage(statement):
+            listed = "\n".join(items)
+            line = f"{line}\n{listed} {cite(passage, listed)}"
         parts.append(line)
     text = _join(parts)
     citations = [
@@ -41,6 +40,17 @@ def attach_citations(statements: list[Statement]) -> tuple[str, list[Citation]]:
         for cid, p in passages.items()
     ]
     return text, citations
+
+
+def _items_by_passage(statement: Statement) -> list[tuple[Passage, list[str]]]:
+    """Consecutive list items quoted from the same passage, so each run is cited to where it stands."""
+    runs: list[tuple[Passage, list[str]]] = []
+    for item, passage in zip(statement.items, statement.item_passages):
+        if runs and runs[-1][0].chunk_id == passage.chunk_id:
+            runs[-1][1].append(item)
+        else:
+            runs.append((passage, [item]))
+    return runs
 
 
 def _join(parts: list[str]) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
@@ -10,18 +11,35 @@ from assistant.settings import Settings
 from assistant.text import sentences, terms
 
 LIST_ITEM_PREFIXES = ("- ",)
+SENTENCE_ENDINGS = (".", "!", "?", ":", ";", "”", '"', ")", "’")
+STUB_WORDS = 5  # "It aims to:" says nothing without the sentence before it
+MAX_SPAN = 3
+# A sentence opening with one of these points back ("These were building relationships, ...").
+POINTS_BACK = re.compile(r"^(These|This|They|Those|Such|Its|Their|It)\b")
+# What a question asks for, and what a sentence that answers it contains: preferred when choosing sentences.
+WANTS = [
+    (re.compile(r"\bwhen\b|\bwhat (year|date)\b|\bhow long ago\b", re.I),
+     re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|"
+                r"november|december)\b", re.I)),
+    (re.compile(r"\bhow many\b|\bhow much\b|\bnumber of\b", re.I),
+     re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", re.I)),
+]
+ASKS_FOR_LIST = re.compile(
+    r"^\W*(what|which) (are|were)\b|\b(list|name)\b|\b(two|three|four|five|six|seven|eight|nine|ten)\b", re.I
+)
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One sentence of the answer (possibly introducing a list), and the passage it is quoted from."""
+    """A sentence of the answer (with the list it introduces, if any) and the passage it is quoted from."""
 
     text: str
     passage: Passage
     rank: int  # the passage's rank among the evidence
-    index: int  # the sentence's position in its passage
+    index: int  # the (first) sentence's position in its passage
+    span: int = 1  # how many of the passage's sentences ``text`` holds
     items: tuple[str, ...] = ()
-    items_passage: Passage | None = None
+    item_passages: tuple[Passage, ...] = ()  # where each item is quoted from: a list may cross a chunk edge
     score: float = 0.0
 
     @property
@@ -30,36 +48,63 @@ class Statement:
 
 
 def candidate_statements(evidence: list[Passage]) -> list[Statement]:
-    """Every sentence of the evidence, with the list items that follow a sentence ending in ':' attached to it."""
+    """Every sentence of the evidence, grouped so that each statement can be read on its own:
+    a list joins the sentence that introduces it, and a stub ("It aims to:") or a sentence that points
+    back ("These were ...") joins the sentence before it."""
     statements: list[Statement] = []
     for rank, passage in enumerate(evidence):
-        for index, unit in enumerate(sentences(passage.text)):
-            if _is_item(unit) and statements and _takes_items(statements[-1], passage):
-                last = statements[-1]
-                statements[-1] = Statement(
-                    last.text, last.passage, last.rank, last.index, (*last.items, unit), passage
-                )
+        units = sentences(passage.text)
+        for index, unit in enumerate(units):
+            last = statements[-1] if statements else None
+            listed = _is_item(unit) or _in_run_of_lines(units, index)
+            if listed and last and _continues_list(last, passage):
+                if unit not in last.items:  # overlapping chunks repeat the items at their edge
+                    statements[-1] = replace(
+                        last, items=(*last.items, unit), item_passages=(*last.item_passages, passage)
+                    )
+            elif listed:
+                statements.append(Statement(unit, passage, rank, index))
+            elif len(units) > 1 and not unit.endswith(SENTENCE_ENDINGS):
+                continue  # a title or link label ("Liaison and Diversion programme details"), not a sentence
+            elif last and _leans_on(last, unit, passage):
+                statements[-1] = replace(last, text=f"{last.text} {unit}", span=last.span + 1)
             else:
                 statements.append(Statement(unit, passage, rank, index))
     return statements
 
 
 def _is_item(unit: str) -> bool:
-    return unit.startswith(LIST_ITEM_PREFIXES) or unit[:1].isdigit() and unit[1:3].strip()[:1] in ".)"
+    return unit.startswith(LIST_ITEM_PREFIXES) or bool(re.match(r"^\d{1,2}[.)]\s", unit))
 
 
-def _takes_items(statement: Statement, passage: Passage) -> bool:
-    """A list continues the sentence that introduced it, in the same passage or the one that follows it."""
-    if not statement.text.rstrip().endswith(":"):
+def _in_run_of_lines(units: list[str], index: int) -> bool:
+    """Unpunctuated lines in a run ("Domain 1 – ...", "Domain 2 – ...") are a list, not titles."""
+    def bare(i: int) -> bool:
+        return 0 <= i < len(units) and not units[i].endswith(SENTENCE_ENDINGS) and not _is_item(units[i])
+
+    return bare(index) and (bare(index - 1) or bare(index + 1))
+
+
+def _leans_on(last: Statement, unit: str, passage: Passage) -> bool:
+    if last.passage.chunk_id != passage.chunk_id or last.items or last.span >= MAX_SPAN:
         return False
-    owner = statement.items_passage or statement.passage
-    same_place = owner.chunk_id == passage.chunk_id
-    follows = owner.source == passage.source and passage.position == owner.position + 1
-    return same_place or follows
+    stub = unit.endswith(":") and len(unit.split()) <= STUB_WORDS
+    return stub or bool(POINTS_BACK.match(unit))
+
+
+def _continues_list(statement: Statement, passage: Passage) -> bool:
+    """A list belongs to the sentence just before it: in the same passage, or ending the passage before it."""
+    owner = statement.item_passages[-1] if statement.item_passages else statement.passage
+    if owner.chunk_id == passage.chunk_id:
+        return True
+    return owner.source == passage.source and passage.position == owner.position + 1 and (
+        bool(statement.items) or statement.text.endswith(":")
+    )
 
 
 def score_statements(
     statements: list[Statement],
+    question: str,
     query_terms: list[str],
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
@@ -73,14 +118,27 @@ def score_statements(
         overlap = sum(store.idf(term) for term in wanted & statement.words) / total
         similarity = _similarity(statement, sentence_sims)
         too_short = len(statement.text.split()) < 5 and not statement.items
-        score = overlap + similarity_weight * similarity + 0.15 / (1 + statement.rank) - (0.2 if too_short else 0.0)
-        scored.append(Statement(**{**statement.__dict__, "score": score}))
+        score = (
+            overlap
+            + similarity_weight * similarity
+            + 0.15 / (1 + statement.rank)
+            + (0.2 if _gives_what_is_wanted(question, statement) else 0.0)
+            - (0.2 if too_short else 0.0)
+        )
+        scored.append(replace(statement, score=score))
     return scored
 
 
 def _similarity(statement: Statement, sentence_sims: dict[str, list[float]]) -> float:
-    sims = sentence_sims.get(statement.passage.chunk_id) or []
-    return sims[statement.index] if statement.index < len(sims) else 0.0
+    sims = (sentence_sims.get(statement.passage.chunk_id) or [])[statement.index : statement.index + statement.span]
+    return max(sims, default=0.0)
+
+
+def _gives_what_is_wanted(question: str, statement: Statement) -> bool:
+    """A date for "when", a number for "how many", a list for "what are the seven ...", where the question asks."""
+    if len(statement.items) >= 2 and ASKS_FOR_LIST.search(question):
+        return True
+    return any(asks.search(question) and gives.search(statement.text) for asks, gives in WANTS)
 
 
 def choose_statements(scored: list[Statement], max_statements: int, max_items: int, keep_ratio: float = 0.6) -> list[Statement]:
@@ -94,7 +152,9 @@ def choose_statements(scored: list[Statement], max_statements: int, max_items: i
             break
         if any(_repeats(statement, earlier) for earlier in chosen):
             continue
-        chosen.append(Statement(**{**statement.__dict__, "items": statement.items[:max_items]}))
+        chosen.append(
+            replace(statement, items=statement.items[:max_items], item_passages=statement.item_passages[:max_items])
+        )
     return sorted(chosen, key=lambda s: (s.rank, s.index))
 
 
@@ -106,11 +166,14 @@ def _repeats(statement: Statement, earlier: Statement) -> bool:
 
 def compose_extractive(
     evidence: list[Passage],
+    question: str,
     query_terms: list[str],
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
     settings: Settings,
 ) -> list[Statement]:
     candidates = candidate_statements(evidence)
-    scored = score_statements(candidates, query_terms, sentence_sims, store, settings.sentence_similarity_weight)
+    scored = score_statements(
+        candidates, question, query_terms, sentence_sims, store, settings.sentence_similarity_weight
+    )
     return choose_statements(scored, settings.answer_sentences, settings.answer_list_items)

@@ -32,7 +32,7 @@ ANSWER_TYPES = [
 
 
 def select_evidence(fused: list[Passage], store: ChunkStore, count: int) -> list[Passage]:
-    """The top passages; a passage that ends by introducing a list is followed by the chunk holding the list."""
+    """The top passages; a passage whose list runs on into the next chunk is followed by that chunk."""
     chosen: list[Passage] = []
     seen: set[str] = set()
     for passage in fused[:count]:
@@ -40,11 +40,16 @@ def select_evidence(fused: list[Passage], store: ChunkStore, count: int) -> list
             continue
         chosen.append(passage)
         seen.add(passage.chunk_id)
-        following = store.neighbour(passage) if passage.text.rstrip().endswith(":") else None
-        if following and following.chunk_id not in seen:
+        following = store.neighbour(passage)
+        if following and following.chunk_id not in seen and _list_runs_on(passage, following):
             chosen.append(replace(following, score=passage.score, dense=passage.dense, lexical=passage.lexical))
             seen.add(following.chunk_id)
     return chosen
+
+
+def _list_runs_on(passage: Passage, following: Passage) -> bool:
+    starts_with_list = following.text.lstrip().startswith("- ") or bool(re.match(r"\s*\d{1,2}[.)]\s", following.text))
+    return following.section == passage.section and starts_with_list
 
 
 def term_coverage(question_terms: list[str], texts: list[str], store: ChunkStore) -> float:

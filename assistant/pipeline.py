@@ -84,6 +84,7 @@ class Navigator:
         with clock("compose"):
             statements = compose_extractive(
                 evidence.passages,
+                queries[-1].text,
                 self.query_terms(queries[-1]),
                 sentence_sims,
                 self.store,
