@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install index run test eval bench clean
+.PHONY: install browser index run test eval bench clean
 
 $(STAMP): requirements.txt requirements-models.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(STAMP): requirements.txt requirements-models.txt
 
 install: $(STAMP)
 
+# Debian's chromium for the real-browser test of the chat page (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 # Incremental: embeds only what changed, and loads no model when nothing did. Exit 3 = some files skipped.
 index: install
 	$(PY) -m ingest || [ $$? -eq 3 ]
@@ -25,8 +29,11 @@ index: install
 run: index
 	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false
 
-test: install
+test: install browser
 	$(PY) -m pytest
+
+eval: index
+	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/latest
 
 clean:
 	rm -rf $(VENV) index

@@ -176,4 +176,4 @@ def compose_extractive(
     scored = score_statements(
         candidates, question, query_terms, sentence_sims, store, settings.sentence_similarity_weight
     )
-    return choose_statements(scored, settings.answer_sentences, settings.answer_list_items)
+    return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, settings.answer_keep_ratio)

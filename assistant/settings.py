@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
     model_cache_dir: Path = Path.home() / ".cache" / "navigator"
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="feedback database and audit log (git-ignored)")
     collection: str = Field("navigator", min_length=3, description="Chroma collection-name prefix")
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST", "NAVIGATOR_CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "NAVIGATOR_CHROMA_PORT"))
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     # --- answering
     max_question_chars: int = 1000
     answer_sentences: int = 4
+    answer_keep_ratio: float = Field(0.6, description="a sentence joins the answer if it scores this share of the best")
     answer_list_items: int = 10
     sentence_similarity_weight: float = Field(1.0, description="weight of meaning vs shared words in picking sentences")
 

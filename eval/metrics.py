@@ -145,6 +145,7 @@ def _answers(answerable: list[dict], unanswerable: list[dict]) -> dict:
         total = sum(r["scores"]["citations_total"] for r in answered)
         result["citation_precision"] = round(supported / total, 4) if total else 0.0
         result["false_refusals"] = _mean([r["refused"] for r in answerable])
+        result["answer_words"] = round(_mean([len(r["answer"].split()) for r in answered]), 1) if answered else 0.0
     if unanswerable:
         result["refusal_accuracy"] = _mean([r["refused"] for r in unanswerable])
     return result

@@ -13,7 +13,7 @@ HEADLINE = [
     ("recall@1", "Recall@1"), ("recall@5", "Recall@5"), ("recall@10", "Recall@10"), ("mrr", "MRR"),
     ("ndcg@10", "nDCG@10"), ("key_fact_coverage", "Key-fact coverage"), ("all_key_facts", "All key facts"),
     ("citation_support", "Citation support"), ("citation_precision", "Citation precision"),
-    ("refusal_accuracy", "Refusal accuracy"), ("false_refusals", "False refusals"),
+    ("refusal_accuracy", "Refusal accuracy"), ("false_refusals", "False refusals"), ("answer_words", "Words per answer"),
     ("latency_p50_ms", "Latency p50 (ms)"), ("latency_p95_ms", "Latency p95 (ms)"),
 ]
 

@@ -1,0 +1,52 @@
+"""``python -m assistant ask "QUESTION" [--history "EARLIER QUESTION" ...] [--json]``"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from assistant.settings import Settings
+
+
+def render(answer) -> str:
+    lines = [answer.answer, ""]
+    if answer.refused:
+        lines.append(f"(refused: {answer.refusal_reason})")
+    for citation in answer.citations:
+        where = f", page {citation.page}" if citation.page else ""
+        section = f" > {citation.section}" if citation.section else ""
+        lines.append(f"[{citation.n}] {citation.title}{section}{where} ({citation.source})")
+    lines.append(f"({answer.timings_ms.get('total', 0):.0f} ms, engine {answer.engine_used})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="Ask Navigator a question.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer one question from the guidance")
+    ask.add_argument("question")
+    ask.add_argument("--history", action="append", default=[], help="an earlier question (repeat, oldest first)")
+    ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ask.add_argument("--engine", help="answer engine (default: the NAVIGATOR_ENGINE setting)")
+    args = parser.parse_args(argv)
+
+    from assistant.guard import check_question
+    from assistant.navigator import IndexMissing, Navigator, QuestionRejected
+
+    settings = Settings(**({"engine": args.engine} if args.engine else {}))
+    try:
+        check_question(args.question, settings.max_question_chars)  # before the model is loaded
+        answer = Navigator(settings).ask(args.question, args.history)
+    except QuestionRejected as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except IndexMissing as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
