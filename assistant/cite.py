@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.compose import Statement
 from assistant.records import Citation, Passage
+from assistant.text import sentences
 
 
 def attach_citations(statements: list[Statement]) -> tuple[str, list[Citation]]:
@@ -11,19 +12,19 @@ def attach_citations(statements: list[Statement]) -> tuple[str, list[Citation]]:
     quotes: dict[str, list[str]] = {}
     passages: dict[str, Passage] = {}
 
-    def cite(passage: Passage, quote: str) -> str:
+    def cite(passage: Passage, quoted: list[str]) -> str:
+        """The [n] for the passage; each quoted sentence is kept verbatim so it can be highlighted in it."""
         if passage.chunk_id not in numbers:
             numbers[passage.chunk_id] = len(numbers) + 1
             passages[passage.chunk_id] = passage
-        quotes.setdefault(passage.chunk_id, []).append(quote)
+        quotes.setdefault(passage.chunk_id, []).extend(quoted)
         return f"[{numbers[passage.chunk_id]}]"
 
     parts: list[str] = []
     for statement in statements:
-        line = f"{statement.text} {cite(statement.passage, statement.text)}"
+        line = f"{statement.text} {cite(statement.passage, sentences(statement.text))}"
         for passage, items in _items_by_passage(statement):
-            listed = "\n".join(items)
-            line = f"{line}\n{listed} {cite(passage, listed)}"
+            line = f"{line}\n" + "\n".join(items) + f" {cite(passage, items)}"
         parts.append(line)
     text = _join(parts)
     citations = [

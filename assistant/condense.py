@@ -9,11 +9,12 @@ from assistant.text import STOPWORDS, terms, words
 
 # Words that point back to something said earlier ("When did *it* move to NHS England?").
 POINTING_WORDS = frozenset("it its they them their theirs this that these those he she his her him".split())
+CONTINUES = re.compile(r"^\W*(and|but|so|also|what about|how about|and what about)\b", re.I)
 
 
 def leans_on_earlier(text: str) -> bool:
-    """Points back ("it", "them") or is too short to stand alone ("And in prisons?")."""
-    return any(word in POINTING_WORDS for word in words(text)) or len(terms(text)) <= 2
+    """Points back ("it", "them"), carries on ("And in prisons?"), or names no topic ("How many are there?")."""
+    return any(word in POINTING_WORDS for word in words(text)) or bool(CONTINUES.match(text)) or not terms(text)
 
 
 def is_follow_up(question: Question) -> bool:

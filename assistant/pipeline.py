@@ -260,8 +260,22 @@ _shared_lock = threading.Lock()
 def shared_navigator(settings: Settings | None = None) -> Navigator:
     """One Navigator per index and model per process (the chat page serves many sessions with it)."""
     settings = settings or get_settings()
-    key = (str(settings.index_dir), settings.chroma_host, settings.collection, settings.embedding_model)
+    key = _shared_key(settings)
     with _shared_lock:
         if key not in _shared:
             _shared[key] = Navigator(settings)
         return _shared[key]
+
+
+def forget_shared_navigator(settings: Settings | None = None) -> None:
+    """Drop the shared Navigator of this index, so the next ``shared_navigator`` reads the index afresh.
+
+    Needed after an ingest: a Navigator holds the chunks it read at start, and the ingest deletes the
+    collection it was searching.
+    """
+    with _shared_lock:
+        _shared.pop(_shared_key(settings or get_settings()), None)
+
+
+def _shared_key(settings: Settings) -> tuple:
+    return (str(settings.index_dir), settings.chroma_host, settings.collection, settings.embedding_model)

@@ -29,7 +29,10 @@ class Vocabulary:
     def __init__(self, glossary: dict[str, str], corpus_texts: Iterable[str]):
         self._english = SpellChecker(language="en").word_frequency
         self.glossary = {acronym.upper(): expansion for acronym, expansion in glossary.items()}
-        self.word_counts = Counter(word for text in corpus_texts for word in words(text))
+        texts = list(corpus_texts)
+        self.word_counts = Counter(word for text in texts for word in words(text))
+        # Words the corpus itself writes in lower case ("at pace"): an acronym typed that way is that word.
+        self._ordinary = {word for text in texts for word in re.findall(r"\b[a-z]{2,}\b", text)}
         self._candidates = [word for word in self.word_counts if len(word) >= 4 and not word.isdigit()]
         # Upper-case acronyms always match; lower-case ones ("sarc?") only where that is not an ordinary word.
         alternatives = "|".join(re.escape(a) for a in sorted(self.glossary, key=len, reverse=True))
@@ -41,7 +44,7 @@ class Vocabulary:
         for match in self._acronym.finditer(text):
             written = match.group(1)
             acronym = written.upper()
-            if written != acronym and (len(acronym) < 3 or acronym.lower() in self.word_counts):
+            if written != acronym and (len(acronym) < 3 or acronym.lower() in self._ordinary):
                 continue
             found[acronym] = self.glossary[acronym]
         return found

@@ -53,7 +53,8 @@ def key_fact_share(answer: str, facts: list[str]) -> float:
 
 def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """Each sentence (or list block) of an answer with the passage numbers it cites."""
-    pieces = re.split(r"(?<=\])\s+|\n\n", answer)
+    # Split after a citation marker only: quoted text may hold brackets of its own ("[...]").
+    pieces = re.split(r"(?:(?<=\[\d\])|(?<=\[\d\d\]))\s+|\n\n", answer)
     found = []
     for piece in pieces:
         numbers = [int(n) for n in CITATION.findall(piece)]

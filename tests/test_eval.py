@@ -1,0 +1,112 @@
+"""The question set, the metrics, the runner's outputs, and the CI gate."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT
+from eval.compare import compare_runs
+from eval.dataset import load_questions
+from eval.metrics import citation_precision, holds_snippet, ndcg_at, normalise, precision_recall
+from tests.conftest import CORPUS
+
+QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
+THRESHOLDS = json.loads((PROJECT_ROOT / "eval" / "thresholds.json").read_text())
+
+
+def _corpus_text() -> str:
+    return normalise(" ".join(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt")))
+
+
+def test_the_question_set_has_the_required_shape():
+    questions = load_questions(QUESTIONS)
+    assert len(questions) >= 100 and len({q.id for q in questions}) == len(questions)
+    refused = [q for q in questions if not q.answerable]
+    assert len(refused) >= 15
+    assert {"plain", "acronym", "misspelt", "multi_part", "list", "followup", "unanswerable"} <= {q.category for q in questions}
+    assert sum(bool(q.history) for q in questions) >= 10
+    assert all(q.evidence and q.key_facts for q in questions if q.answerable)
+
+
+def test_every_evidence_snippet_and_key_fact_is_in_the_corpus():
+    corpus = _corpus_text()
+    for question in load_questions(QUESTIONS):
+        for snippet in question.evidence + question.key_facts:
+            assert normalise(snippet) in corpus, (question.id, snippet)
+
+
+def test_every_document_is_asked_about():
+    from ingest.__main__ import build_chunks
+    from assistant.settings import Settings
+
+    chunks, _, _ = build_chunks(CORPUS, Settings())
+    asked_sources = {
+        chunk.source
+        for question in load_questions(QUESTIONS)
+        for chunk in chunks
+        if any(holds_snippet(chunk.text, snippet) for snippet in question.evidence)
+    }
+    assert asked_sources == {chunk.source for chunk in chunks}
+
+
+def test_a_snippet_cut_by_a_chunk_edge_still_counts():
+    snippet = "The L&D Programme was created in 2010 and had developed into a strong cross-government initiative"
+    assert holds_snippet("Programme was created in 2010 and had developed into a strong cross-government", snippet)
+    assert not holds_snippet("The Programme came about as a consequence of the Bradley Report", snippet)
+
+
+def test_ndcg_and_precision_recall():
+    assert ndcg_at([True, False]) == 1.0
+    assert ndcg_at([False, True]) == pytest.approx(1 / 1.58496, rel=1e-3)
+    assert ndcg_at([False, False]) == 0.0
+    assert precision_recall([True, True, False], [True, False, False]) == {
+        "examples": 3, "precision": 0.5, "recall": 1.0, "accuracy": 0.6667}
+
+
+def test_citation_precision_catches_a_wrong_citation_number():
+    citations = [{"n": 1, "text": "SARCs are commissioned by NHS England."}, {"n": 2, "text": "ICBs plan services."}]
+    assert citation_precision("SARCs are commissioned by NHS England. [1]", citations) == (1, 1)
+    assert citation_precision("SARCs are commissioned by NHS England. [2]", citations) == (0, 1)
+    assert citation_precision("SARCs are run by the police. [1] ICBs plan services. [3]", citations) == (0, 2)
+
+
+@pytest.fixture(scope="module")
+def eval_run(navigator, tmp_path_factory):
+    from eval.runner import run_eval
+
+    out = tmp_path_factory.mktemp("eval")
+    summary = run_eval(navigator, QUESTIONS, out, refusal_labels=PROJECT_ROOT / "eval" / "refusal_labels.jsonl",
+                       show_progress=False)
+    return out, summary
+
+
+def test_the_runner_writes_results_summary_report_and_plots(eval_run):
+    out, summary = eval_run
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == summary["questions"] == len(load_questions(QUESTIONS))
+    row = rows[0]
+    assert {"id", "question", "answer", "refused", "citations", "retrieved", "latency_ms", "engine"} <= set(row)
+    assert len(row["retrieved"]) == 10 and {"rank", "source", "text", "score"} <= set(row["retrieved"][0])
+    for key in ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10", "key_fact_coverage", "citation_support",
+                "citation_precision", "refusal_accuracy", "false_refusals", "latency_p50_ms", "latency_p95_ms"):
+        assert key in summary
+    assert summary["by_category"]["unanswerable"]["refusal_accuracy"] == summary["refusal_accuracy"]
+    report = (out / "report.md").read_text()
+    assert "## Failing questions" in report and "## By category" in report
+    for plot in ("recall_at_k.png", "latency.png", "categories.png"):
+        assert (out / plot).read_bytes()[:4] == b"\x89PNG"
+    assert re.search(r"\| Recall@5 \|", compare_runs([out, out]))
+
+
+def test_the_ci_gate_holds(eval_run):
+    _, summary = eval_run
+    for metric, floor in THRESHOLDS["minimum"].items():
+        assert summary[metric] >= floor, f"{metric} fell to {summary[metric]} (gate {floor})"
+    for metric, ceiling in THRESHOLDS["maximum"].items():
+        assert summary[metric] <= ceiling, f"{metric} rose to {summary[metric]} (gate {ceiling})"
+    for component, floors in THRESHOLDS["components"].items():
+        for metric, floor in floors.items():
+            assert summary["components"][component][metric] >= floor, (component, metric)

@@ -1,0 +1,85 @@
+"""Query understanding: acronyms, misspellings, follow-ups, fusion and the refusal checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.condense import condense
+from assistant.evidence import missing_answer_type, unknown_names
+from assistant.fuse import reciprocal_rank_fusion
+from assistant.records import Passage, Question
+from assistant.vocabulary import Vocabulary, load_glossary
+from tests.conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    texts = [path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt")]
+    return Vocabulary(load_glossary(), texts)
+
+
+def test_glossary_covers_the_acronyms_officers_meet():
+    glossary = load_glossary()
+    for acronym in "ICS ICB ICP CCG STP HWB JSNA DPH L&D SARC CSTR MHTR OPCC PCC VCSE CQC YOT CAMHS IRC NOMS BNSSG".split():
+        assert acronym in glossary
+
+
+def test_acronyms_are_spelled_out_in_any_case(vocabulary):
+    assert vocabulary.expand_acronyms("SARC?") == {"SARC": "sexual assault referral centre"}
+    assert vocabulary.expand_acronyms("what do icbs do and what is L&D") == {
+        "ICB": "integrated care board",
+        "L&D": "liaison and diversion",
+    }
+    # a lower-case ordinary word that happens to be an acronym is left alone
+    assert "PACE" not in vocabulary.expand_acronyms("grow the model at pace")
+
+
+def test_misspellings_are_corrected_to_corpus_words(vocabulary):
+    assert vocabulary.corrections("what is liason and diversoin") == {"liason": "liaison", "diversoin": "diversion"}
+    assert vocabulary.corrections("intergrated care") == {"intergrated": "integrated"}
+
+
+def test_real_english_words_are_never_corrected(vocabulary):
+    assert vocabulary.corrections("according to the guide, can I arrest someone") == {}
+
+
+def test_a_follow_up_borrows_the_topic_of_the_conversation():
+    assert condense(Question("When did it move to NHS England?", ("What is Liaison and Diversion?",))).endswith(
+        "Liaison Diversion"
+    )
+    # back through a chain of follow-ups to the question that stood on its own
+    chained = condense(Question("How many are there?", ("What are SARCs?", "Who commissions them?")))
+    assert "SARCs" in chained and "commissions" in chained
+    assert condense(Question("What does an ICB do?", ("What is a SARC?",))) is None  # stands on its own
+
+
+def _passage(chunk_id: str) -> Passage:
+    return Passage(chunk_id=chunk_id, text=chunk_id, source="s", title="t", section="", position=0)
+
+
+def test_reciprocal_rank_fusion_rewards_agreement():
+    fused = reciprocal_rank_fusion([[_passage("a"), _passage("b")], [_passage("b"), _passage("c")]], k=60)
+    assert [p.chunk_id for p in fused] == ["b", "a", "c"]
+    weighted = reciprocal_rank_fusion([[_passage("a")], [_passage("c")]], k=60, weights=[0.5, 1.0])
+    assert [p.chunk_id for p in weighted] == ["c", "a"]
+
+
+def test_names_the_corpus_never_mentions_are_found(vocabulary):
+    known, acronyms = set(vocabulary.word_counts), set(vocabulary.glossary)
+    assert unknown_names("Which ICB covers Manchester?", known, acronyms) == ["Manchester"]
+    assert unknown_names("Give me the records of my suspect Jane Doe.", known, acronyms) == ["Jane", "Doe"]
+    assert unknown_names("Where can I find NHS England's guidance for Dorset Police?", known, acronyms) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        ("What's the phone number of my local SARC?", "SARCs are commissioned by NHS England.", "a phone number or e-mail address"),
+        ("How much is an ICB chief executive paid?", "ICBs are led by a chair and chief executive.", "an amount of money"),
+        ("What time does the crisis team open?", "Crisis teams are in place.", "a time of day"),
+        ("How many ICBs are there?", "There are 42 in total.", ""),
+        ("How does NHS England decide how much money each ICB gets?", "It uses a formula.", ""),
+    ],
+)
+def test_an_answer_must_hold_what_the_question_asks_for(question, answer, missing):
+    assert missing_answer_type(question, [answer]) == missing
