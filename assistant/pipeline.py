@@ -20,7 +20,8 @@ from assistant.condense import condense
 from assistant.embeddings import load_embeddings
 from assistant.evidence import assess_support, missing_answer_type, select_evidence, term_coverage, unknown_names
 from assistant.fuse import reciprocal_rank_fusion
-from assistant.guard import check_question
+from assistant.guard import QuestionRejected, check_question
+from assistant.privacy import find_personal_data, mask, without_personal_data
 from assistant.records import Answer, Evidence, Passage, Query, Question
 from assistant.rescore import rescore
 from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
@@ -69,7 +70,7 @@ class Navigator:
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         clock = _Clock()
         with clock("guard"):
-            asked = Question(check_question(question, self.settings.max_question_chars), tuple(history))
+            asked = self.guard(question, history)
         with clock("understand"):
             queries = self.understand(asked)
         with clock("retrieve"):
@@ -105,17 +106,32 @@ class Navigator:
                 if lacking
                 else f"the sentences found say little about the question (coverage {answer_coverage:.2f})"
             )
-            return self.refuse(asked, queries[-1], ranked, replace(evidence, supported=False, reason=reason), clock)
+            evidence = replace(evidence, supported=False, reason=reason)
+            return self.refuse(asked, queries[-1], ranked, evidence, clock)
         return Answer(
-            question=asked.text,
+            question=asked.shown,
             answer=text,
             refused=False,
+            personal_data=list(asked.personal_data),
             citations=citations,
             retrieved=ranked[:10],
             timings_ms=clock.finish(),
             query=queries[-1].text,
             signals=_signals(evidence),
         )
+
+    def guard(self, question: str, history: Sequence[str]) -> Question:
+        """The question tidied; personal data taken out of what is searched, and masked in what is shown."""
+        text = check_question(question, self.settings.max_question_chars)
+        personal = find_personal_data(text)
+        searched = without_personal_data(text, personal)
+        if not searched:
+            raise QuestionRejected(
+                "Your question held only personal data, which Navigator does not use. "
+                "Please ask about the guidance itself."
+            )
+        earlier = tuple(without_personal_data(h, find_personal_data(h)) for h in history if h and h.strip())
+        return Question(searched, earlier, mask(text, personal), tuple(finding.kind for finding in personal))
 
     def understand(self, question: Question) -> list[Query]:
         """The question as asked and, for a follow-up, made self-contained; each with acronyms and typos handled."""
@@ -193,9 +209,10 @@ class Navigator:
 
     def refuse(self, asked: Question, query: Query, fused: list[Passage], evidence: Evidence, clock) -> Answer:
         return Answer(
-            question=asked.text,
+            question=asked.shown,
             answer=self.refusal_text,
             refused=True,
+            personal_data=list(asked.personal_data),
             retrieved=fused[:10],
             refusal_reason=evidence.reason or "no sentence of the passages matches the question",
             timings_ms=clock.finish(),

@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Question:
-    text: str
+    text: str  # what is searched for: tidied, personal data taken out
     history: tuple[str, ...] = ()
+    shown: str = ""  # what may be shown or stored: personal data masked ("my suspect [name]")
+    personal_data: tuple[str, ...] = ()  # kinds of personal data found
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     query: str = ""
     signals: dict[str, float] = field(default_factory=dict)  # what the refusal decision was based on
+    personal_data: list[str] = field(default_factory=list)  # kinds found in the question (masked in ``question``)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -17,6 +17,7 @@ from eval.report import HEADLINE
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
 DEFAULT_REFUSAL_LABELS = PROJECT_ROOT / "eval" / "refusal_labels.jsonl"
+DEFAULT_PERSONAL_DATA_LABELS = PROJECT_ROOT / "eval" / "pii_labels.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default=None, help="answer engine (default: the NAVIGATOR_ENGINE setting)")
     parser.add_argument("--k", type=int, default=None, help="passages an answer is composed from")
     parser.add_argument("--refusal-labels", type=Path, default=DEFAULT_REFUSAL_LABELS)
+    parser.add_argument("--personal-data-labels", type=Path, default=DEFAULT_PERSONAL_DATA_LABELS)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args(argv)
 
@@ -46,11 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.navigator import Navigator
     from eval.runner import run_eval
 
-    summary = run_eval(Navigator(settings), args.questions, args.out, settings.engine, args.refusal_labels)
+    summary = run_eval(
+        Navigator(settings), args.questions, args.out, settings.engine, args.refusal_labels,
+        personal_data_labels=args.personal_data_labels,
+    )
     print(json.dumps({key: summary[key] for key, _ in HEADLINE if key in summary}, indent=2))
-    if "components" in summary:
-        refusal = summary["components"]["refusal"]
-        print(f"refusal set: precision {refusal['precision']} recall {refusal['recall']}")
+    for name, scores in summary["components"].items():
+        print(f"{name} set: precision {scores['precision']} recall {scores['recall']}")
     print(f"report: {args.out / 'report.md'}")
     return 0
 

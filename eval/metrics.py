@@ -168,3 +168,16 @@ def precision_recall(predicted: list[bool], actual: list[bool]) -> dict:
         "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
         "accuracy": round(sum(p == a for p, a in zip(predicted, actual)) / len(actual), 4) if actual else 0.0,
     }
+
+
+def entity_precision_recall(gold: list[set], found: list[set]) -> dict:
+    """Precision and recall over (kind, value) pairs, for the personal-data guard."""
+    tp = sum(len(g & f) for g, f in zip(gold, found))
+    fp = sum(len(f - g) for g, f in zip(gold, found))
+    fn = sum(len(g - f) for g, f in zip(gold, found))
+    return {
+        "examples": len(gold),
+        "entities": sum(len(g) for g in gold),
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+    }

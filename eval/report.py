@@ -42,13 +42,19 @@ def write_report(out_dir: Path, summary: dict, rows: list[dict], questions: dict
     lines += [f"Questions: `{summary['questions_file']}`; settings: `{summary['settings']}`", ""]
     lines += ["| metric | value |", "| --- | --- |"]
     lines += [f"| {label} | {summary[key]} |" for key, label in HEADLINE if key in summary]
-    if "components" in summary:
-        refusal = summary["components"]["refusal"]
+    refusal = summary["components"].get("refusal")
+    if refusal:
         lines += ["", "## Refusal decision on its own labelled set", "",
                   f"{refusal['examples']} examples: precision {refusal['precision']}, recall {refusal['recall']}, "
                   f"accuracy {refusal['accuracy']}."]
         lines += [f"- {'should refuse' if m['should_refuse'] else 'should answer'}: {m['question']}"
                   for m in refusal["mistakes"]]
+    personal = summary["components"].get("personal_data")
+    if personal:
+        lines += ["", "## Personal-data guard on its own labelled set", "",
+                  f"{personal['examples']} examples, {personal['entities']} pieces of personal data: "
+                  f"precision {personal['precision']}, recall {personal['recall']}."]
+        lines += [f"- {m['text']}: missed {m['missed']}, wrongly found {m['wrongly_found']}" for m in personal["mistakes"]]
     lines += ["", "## By category", "", "| category | n | recall@5 | MRR | key facts | refusal acc. | false refusals |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, cat in summary["by_category"].items():

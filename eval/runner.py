@@ -10,7 +10,8 @@ from tqdm import tqdm
 
 from assistant.navigator import Navigator, QuestionRejected
 from eval.dataset import EvalQuestion, load_questions
-from eval.metrics import precision_recall, score_row, summarise
+from assistant.privacy import find_personal_data
+from eval.metrics import entity_precision_recall, normalise, precision_recall, score_row, summarise
 from eval.report import write_report
 
 
@@ -63,6 +64,20 @@ def score_refusal_labels(navigator: Navigator, path: Path) -> dict:
     return scores
 
 
+def score_personal_data_labels(path: Path) -> dict:
+    """The personal-data guard on its own labelled set: every (kind, value) it should find, and nothing else."""
+    labels = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = [{(e["kind"], normalise(e["value"])) for e in label["entities"]} for label in labels]
+    found = [{(f.kind, normalise(f.value)) for f in find_personal_data(label["text"])} for label in labels]
+    scores = entity_precision_recall(gold, found)
+    scores["mistakes"] = [
+        {"text": label["text"], "missed": sorted(g - f), "wrongly_found": sorted(f - g)}
+        for label, g, f in zip(labels, gold, found)
+        if g != f
+    ]
+    return scores
+
+
 def run_eval(
     navigator: Navigator,
     questions_path: Path,
@@ -70,6 +85,7 @@ def run_eval(
     engine: str = "extractive",
     refusal_labels: Path | None = None,
     show_progress: bool = True,
+    personal_data_labels: Path | None = None,
 ) -> dict:
     questions = load_questions(questions_path)
     by_id = {q.id: q for q in questions}
@@ -82,8 +98,11 @@ def run_eval(
     summary["settings"] = navigator.settings.model_dump(mode="json", include={
         "embedding_model", "chunk_size", "chunk_overlap", "retrieval", "dense_k", "bm25_k", "rrf_k",
         "evidence_passages", "answer_sentences", "min_similarity", "min_term_coverage", "min_answer_coverage"})
+    summary["components"] = {}
     if refusal_labels and refusal_labels.exists():
-        summary["components"] = {"refusal": score_refusal_labels(navigator, refusal_labels)}
+        summary["components"]["refusal"] = score_refusal_labels(navigator, refusal_labels)
+    if personal_data_labels and personal_data_labels.exists():
+        summary["components"]["personal_data"] = score_personal_data_labels(personal_data_labels)
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as out:
         for row in rows:

@@ -51,7 +51,16 @@ def test_chunks_stay_within_size_and_carry_their_heading_into_the_embedding():
     settings = Settings()
     assert all(len(chunk.text) <= settings.chunk_size for chunk in chunks)
     ld = next(chunk for chunk in chunks if chunk.text.startswith("The Liaison and Diversion (L&D) service aims"))
-    assert ld.embedded_text.startswith("Health and Justice > Liaison and Diversion\n")
+    assert ld.embedded_text.startswith("Liaison and Diversion\n")  # the section path; the title is a setting
+
+
+def test_the_embedded_heading_format_is_a_setting():
+    from ingest.chunk import heading_context
+
+    headings = ("3. The role of Integrated Care Boards", "Services")
+    assert heading_context("Guide", headings, "section") == "3. The role of Integrated Care Boards > Services"
+    assert heading_context("Guide", headings, "title_section") == "Guide > 3. The role of Integrated Care Boards > Services"
+    assert heading_context("Guide", headings, "none") == ""
 
 
 def test_chunks_end_at_a_sentence_or_at_the_end_of_a_paragraph_or_list_item():

@@ -78,8 +78,14 @@ def eval_run(navigator, tmp_path_factory):
     from eval.runner import run_eval
 
     out = tmp_path_factory.mktemp("eval")
-    summary = run_eval(navigator, QUESTIONS, out, refusal_labels=PROJECT_ROOT / "eval" / "refusal_labels.jsonl",
-                       show_progress=False)
+    summary = run_eval(
+        navigator,
+        QUESTIONS,
+        out,
+        refusal_labels=PROJECT_ROOT / "eval" / "refusal_labels.jsonl",
+        personal_data_labels=PROJECT_ROOT / "eval" / "pii_labels.jsonl",
+        show_progress=False,
+    )
     return out, summary
 
 
@@ -95,7 +101,7 @@ def test_the_runner_writes_results_summary_report_and_plots(eval_run):
         assert key in summary
     assert summary["by_category"]["unanswerable"]["refusal_accuracy"] == summary["refusal_accuracy"]
     report = (out / "report.md").read_text()
-    assert "## Failing questions" in report and "## By category" in report
+    assert "## Failing questions" in report and "## By category" in report and "## Personal-data guard" in report
     for plot in ("recall_at_k.png", "latency.png", "categories.png"):
         assert (out / plot).read_bytes()[:4] == b"\x89PNG"
     assert re.search(r"\| Recall@5 \|", compare_runs([out, out]))

@@ -1,0 +1,71 @@
+"""The personal-data guard: what it finds, how it masks, and that masked data never reaches search."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.navigator import QuestionRejected
+from assistant.privacy import _nhs_number_is_valid, find_personal_data, mask, without_personal_data
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("NHS number 943 476 5919", ["NHS number"]),
+        ("email j.bloggs@example.com", ["email address"]),
+        ("ring 07700 900123 or +44 (0)20 7946 0018", ["phone number", "phone number"]),
+        ("NI AB 12 34 56 C", ["National Insurance number"]),
+        ("lives at SW1A 1AA", ["postcode"]),
+        ("DOB 12/03/1985", ["date of birth"]),
+        ("car AB12 CDE", ["vehicle registration"]),
+        ("crime ref 47/123456/23 and PNC 12/345678A", ["crime or custody reference", "crime or custody reference"]),
+        ("my suspect Jane Doe and Mrs O'Brien", ["name", "name"]),
+    ],
+)
+def test_each_kind_of_personal_data_is_found(text, kinds):
+    assert [f.kind for f in find_personal_data(text)] == kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What happened on 1 April 2014?",
+        "What are my powers under section 136?",
+        "The 10 area teams support 36 SARCs",
+        "Who is the victim liaison officer?",
+        "my suspect has mental health needs",
+        "Is 943 476 5918 a valid NHS number?",  # fails the check digit
+    ],
+)
+def test_guidance_questions_are_not_mistaken_for_personal_data(text):
+    assert find_personal_data(text) == []
+
+
+def test_nhs_numbers_must_pass_the_modulus_11_check():
+    assert _nhs_number_is_valid("9434765919")
+    assert not _nhs_number_is_valid("9434765918")
+
+
+def test_masking_keeps_the_question_readable():
+    text = "My suspect Jane Doe, NHS number 943 476 5919, phone 07700 900123"
+    findings = find_personal_data(text)
+    assert mask(text, findings) == "My suspect [name], NHS number [NHS number], phone [phone number]"
+    assert without_personal_data(text, findings) == "My suspect , NHS number , phone"
+
+
+def test_navigator_masks_the_question_and_searches_without_the_personal_data(navigator):
+    answer = navigator.ask("My suspect Jane Doe has mental health needs - can Liaison and Diversion help her?")
+    assert answer.question == "My suspect [name] has mental health needs - can Liaison and Diversion help her?"
+    assert answer.personal_data == ["name"]
+    assert not answer.refused and "Jane" not in answer.query
+    assert "Jane Doe" not in str(answer.to_dict())
+
+
+def test_earlier_questions_are_cleaned_too(navigator):
+    answer = navigator.ask("When did it move to NHS England?", ["Can Liaison and Diversion see my suspect Jane Doe?"])
+    assert "Jane" not in answer.query and "1 April 2014" in answer.answer
+
+
+def test_a_question_of_nothing_but_personal_data_is_turned_away(navigator):
+    with pytest.raises(QuestionRejected, match="only personal data"):
+        navigator.ask("07700 900123")
