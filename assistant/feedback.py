@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from assistant.privacy import mask_personal_data
 from assistant.records import Citation
 from assistant.settings import Settings
 
@@ -45,7 +46,10 @@ def feedback_path(settings: Settings) -> Path:
 def save_feedback(
     path: Path, question: str, answer: str, citations: Sequence[Citation], rating: int, comment: str = ""
 ) -> None:
-    """Store one rating, with the answer and its sources as the officer saw them."""
+    """Store one rating, with the answer and its sources as the officer saw them.
+
+    The question and comment are masked here, whatever the caller passes: personal data never reaches the file.
+    """
     if rating not in (HELPFUL, NOT_HELPFUL):
         raise ValueError(f"rating must be {HELPFUL} (helpful) or {NOT_HELPFUL} (not helpful), not {rating!r}")
     # The passage text is left out: the chunk id finds it, and the quotes show what the answer took from it.
@@ -61,11 +65,11 @@ def save_feedback(
             "INSERT INTO feedback (created_at, question, answer, citations, rating, comment) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                question,
+                mask_personal_data(question),
                 answer,
                 json.dumps(sources, ensure_ascii=False),
                 rating,
-                comment.strip(),
+                mask_personal_data(comment.strip()),
             ),
         )
 

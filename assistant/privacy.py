@@ -77,6 +77,10 @@ def find_personal_data(text: str) -> list[Finding]:
     return kept
 
 
+KINDS = sorted({kind for kind, _, _ in RECOGNISERS})
+PLACEHOLDER = re.compile(r"\[(?:" + "|".join(re.escape(kind) for kind in KINDS) + r")\]")
+
+
 def mask(text: str, findings: list[Finding]) -> str:
     """The text with each finding replaced by its kind in brackets: safe to store and to show."""
     for finding in sorted(findings, key=lambda f: f.start, reverse=True):
@@ -84,8 +88,13 @@ def mask(text: str, findings: list[Finding]) -> str:
     return text
 
 
+def mask_personal_data(text: str) -> str:
+    """The text with everything the guard finds masked: what may be stored."""
+    return mask(text, find_personal_data(text))
+
+
 def without_personal_data(text: str, findings: list[Finding]) -> str:
-    """The text with the findings removed: what is searched for (a name is no topic of the guidance)."""
+    """The text with the findings (and any earlier mask) removed: what is searched for."""
     for finding in sorted(findings, key=lambda f: f.start, reverse=True):
         text = f"{text[: finding.start]}{text[finding.end :]}"
-    return re.sub(r"\s{2,}", " ", text).strip()
+    return re.sub(r"\s{2,}", " ", PLACEHOLDER.sub("", text)).strip()

@@ -1,0 +1,211 @@
+"""The chat page, driven through Streamlit's AppTest on the real index with the real model."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant.feedback import HELPFUL, NOT_HELPFUL, feedback_path, recent_feedback, save_feedback
+from assistant.navigator import shared_navigator
+from assistant.settings import PROJECT_ROOT, Settings
+from ingest.__main__ import ingest
+from tests.conftest import CORPUS
+from webapp.conversation import Turn, conversation_markdown
+from webapp.examples import EXAMPLE_QUESTIONS
+from webapp.markup import statements, to_markdown
+
+APP = str(PROJECT_ROOT / "app.py")
+RUN_TIMEOUT = 120  # the first run loads the embedding model
+OUT_OF_SCOPE = "What's the weather forecast for London tomorrow?"
+
+
+@pytest.fixture
+def app_settings(indexed_settings, tmp_path, monkeypatch) -> Settings:
+    """The app reads its settings from the environment: point it at the test index and a private data folder."""
+    monkeypatch.setenv("NAVIGATOR_INDEX_DIR", str(indexed_settings.index_dir))
+    monkeypatch.setenv("NAVIGATOR_COLLECTION", indexed_settings.collection)
+    monkeypatch.setenv("NAVIGATOR_CORPUS_DIR", str(indexed_settings.corpus_dir))
+    monkeypatch.setenv("NAVIGATOR_DATA_DIR", str(tmp_path / "data"))
+    return Settings()
+
+
+@pytest.fixture
+def app(app_settings) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT).run()
+    assert not app.exception
+    return app
+
+
+def ask(app: AppTest, question: str) -> AppTest:
+    app.chat_input[0].set_value(question).run()
+    assert not app.exception and not app.error
+    return app
+
+
+def labelled(buttons, label: str):
+    return next(button for button in buttons if button.label == label)
+
+
+def last_reply(app: AppTest) -> str:
+    """The text of the last answer, as Markdown."""
+    return app.chat_message[-1].markdown[0].value
+
+
+def source_titles(app: AppTest) -> list[str]:
+    """The documents the last answer cites (each is a button that opens the document)."""
+    return [button.label for button in app.chat_message[-1].button if button.key.startswith("open-")]
+
+
+def test_welcome_says_what_navigator_is_for_and_an_example_asks_itself(app):
+    assert "working with the NHS" in app.markdown[0].value
+    assert "legal advice" in app.warning[0].value and "personal data" in app.warning[0].value
+    app.button(key="example-0").click().run()
+    assert [message.name for message in app.chat_message] == ["user", "assistant"]
+    assert app.chat_message[0].markdown[0].value == to_markdown(EXAMPLE_QUESTIONS[0])
+    assert source_titles(app)
+
+
+def test_answer_cites_its_sources_with_the_quoted_sentences_highlighted(app, app_settings):
+    ask(app, "What is Liaison and Diversion?")
+    reply = last_reply(app)
+    assert "\\[1\\]" in reply and "Liaison and Diversion" in reply
+    titles = {document["title"] for document in shared_navigator(app_settings).documents()}
+    assert source_titles(app) and set(source_titles(app)) <= titles
+    passages = app.chat_message[-1].expander
+    assert passages[0].label.startswith("[1] ") and "<mark>" in passages[0].markdown[0].value
+    assert len(passages) == len(set(re.findall(r"\\\[(\d+)\\\]", reply)))  # one per number cited
+
+
+def test_follow_up_leans_on_the_earlier_question(app):
+    ask(app, "What is Liaison and Diversion?")
+    ask(app, "When did it move to NHS England?")
+    assert "2014" in last_reply(app)
+    assert len(app.chat_message) == 4
+
+
+def test_out_of_scope_question_is_refused_with_questions_that_are_answered(app):
+    ask(app, OUT_OF_SCOPE)
+    assert "can't find this in the guidance" in app.chat_message[-1].info[0].value
+    suggestions = [button for button in app.chat_message[-1].button if button.key.startswith("suggest-")]
+    assert len(suggestions) == 3 and not source_titles(app)
+    suggestions[0].click().run()
+    assert not app.chat_message[-1].info and source_titles(app)
+
+
+def test_feedback_is_saved_with_the_answer_and_its_sources(app, app_settings):
+    ask(app, "Who commissions healthcare in police custody?")
+    app.feedback[0].set_value(HELPFUL).run()
+    app.text_input[0].input("Clear, thanks")
+    labelled(app.button, "Send feedback").click().run()
+    assert app.chat_message[-1].caption[-1].value.startswith("Thank you")
+    saved = recent_feedback(feedback_path(app_settings), limit=5)
+    assert len(saved) == 1
+    assert (saved[0].question, saved[0].rating, saved[0].comment) == (
+        "Who commissions healthcare in police custody?", HELPFUL, "Clear, thanks")
+    assert saved[0].citations[0]["title"] and saved[0].created_at.endswith("+00:00")
+
+
+def test_new_conversation_forgets_the_history(app):
+    ask(app, "What is Liaison and Diversion?")
+    labelled(app.sidebar.button, "New conversation").click().run()
+    assert not app.chat_message and app.session_state["turns"] == []
+    assert "working with the NHS" in app.markdown[0].value
+
+
+def test_blank_question_gets_a_message_not_an_error(app):
+    app.chat_input[0].set_value("   ").run()
+    assert not app.exception and not app.error
+    assert "Please type a question" in app.chat_message[-1].warning[0].value
+
+
+def test_documents_glossary_and_feedback_pages(app):
+    app.switch_page("webapp/pages/documents.py").run()
+    assert not app.exception
+    assert "Navigational tool to support the Police to work across the NHS system" in [
+        markdown.value.strip("*") for markdown in app.markdown]
+    app.switch_page("webapp/pages/glossary.py").run()
+    app.text_input[0].input("ICB").run()
+    assert "**ICB**: integrated care board" in app.markdown[0].value
+    app.switch_page("webapp/pages/feedback.py").run()
+    assert "No feedback yet" in app.info[0].value
+
+
+def test_feedback_page_lists_recent_ratings(app, app_settings):
+    save_feedback(feedback_path(app_settings), "What is a SARC?", "A centre. [1]", [], NOT_HELPFUL, "Too short")
+    app.switch_page("webapp/pages/feedback.py").run()
+    assert "**What is a SARC?**" in [markdown.value for markdown in app.markdown]
+    assert app.main.caption[1].value.startswith(":material/thumb_down: Not helpful")
+
+
+def test_uploaded_document_is_indexed_and_answered_from_at_once(make_settings, tmp_path, monkeypatch):
+    settings = make_settings()  # a private corpus and index, with the quicker model
+    settings.corpus_dir.mkdir()
+    shutil.copy(CORPUS / "place-based-partnerships-final-frontier-blog.txt", settings.corpus_dir)
+    ingest(settings, show_progress=False)
+    for name in ("corpus_dir", "index_dir", "embedding_model", "collection"):
+        monkeypatch.setenv(f"NAVIGATOR_{name.upper()}", str(getattr(settings, name)))
+    monkeypatch.setenv("NAVIGATOR_DATA_DIR", str(tmp_path / "data"))
+    app = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT).run()
+    app.switch_page("webapp/pages/documents.py").run()
+
+    new_document = (CORPUS / "nhs-england-health-and-justice.txt").read_bytes()
+    app.file_uploader[0].set_value(
+        [("nhs-england-health-and-justice.txt", new_document, "text/plain"), ("notes.txt", b"", "text/plain")]
+    ).run()
+    labelled(app.button, "Add to the guidance").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Added: nhs-england-health-and-justice.txt.")
+    assert app.warning[0].value == "Not added: notes.txt: empty file"
+    assert sorted(path.name for path in settings.corpus_dir.iterdir()) == [
+        "nhs-england-health-and-justice.txt", "place-based-partnerships-final-frontier-blog.txt"]
+
+    app.switch_page("webapp/pages/chat.py").run()
+    ask(app, "What is Liaison and Diversion?")
+    assert "Nhs england health and justice" in source_titles(app)  # no sources.json: titled from its file name
+
+
+def test_every_example_question_is_answered(indexed_settings):
+    navigator = shared_navigator(indexed_settings)
+    refused = [question for question in EXAMPLE_QUESTIONS if navigator.ask(question).refused]
+    assert refused == []
+
+
+def test_conversation_downloads_as_markdown_with_its_sources(indexed_settings):
+    question = "What is Liaison and Diversion?"
+    turn = Turn(question, answer=shared_navigator(indexed_settings).ask(question))
+    exported = conversation_markdown([turn, Turn("x" * 5, notice="Please type a question.")])
+    assert f"## 1. {question}" in exported and turn.answer.answer in exported
+    first = turn.answer.citations[0]
+    assert f"[1] {first.title}, {first.section} ({first.source})" in exported
+    assert f"> {first.quotes[0].splitlines()[0]}" in exported
+    assert "_Please type a question._" in exported
+
+
+def test_corpus_text_is_shown_as_written():
+    text = "Costs $5 *per* <b>case</b> [see 2]\n• one item\n\n    2014. A year. [3] Next. [4]\n---"
+    markdown = to_markdown(text, ["one item"])
+    assert markdown.splitlines() == [
+        "Costs \\$5 \\*per\\* &lt;b&gt;case&lt;/b&gt; \\[see 2\\]",
+        "- <mark>one item</mark>",
+        "",
+        "2014\\. A year. \\[3\\] Next. \\[4\\]",
+        "\\---",
+    ]
+    pieces = list(statements(markdown))
+    assert "".join(pieces) == markdown
+    assert len(pieces) == 3 and pieces[0].endswith("A year. \\[3\\] ") and pieces[1] == "Next. \\[4\\]\n"
+
+
+
+def test_personal_data_is_masked_on_the_page_and_in_feedback(app, app_settings):
+    ask(app, "My suspect Jane Doe has mental health needs - can Liaison and Diversion help her?")
+    assert app.chat_message[-2].markdown[0].value.startswith("My suspect \\[name\\]")
+    assert any("personal data (name)" in warning.value for warning in app.chat_message[-1].warning)
+    app.feedback[0].set_value(NOT_HELPFUL).run()
+    app.text_input[0].input("Wrong for Mr Patel")
+    labelled(app.button, "Send feedback").click().run()
+    saved = recent_feedback(feedback_path(app_settings), limit=5)[0]
+    assert "Jane" not in saved.question and saved.comment == "Wrong for Mr [name]"

@@ -1,0 +1,142 @@
+"""The chat page in a real browser: ``streamlit run app.py`` on the test index, driven by Chromium.
+
+Screenshots go to tests/artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from assistant.settings import PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_LOG = ARTIFACTS / "streamlit.log"
+PHONE = {"width": 390, "height": 844}
+ANSWER_TIMEOUT_MS = 90_000  # the first question waits for the server to load the model
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}; see {SERVER_LOG}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not serve {url} within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(indexed_settings, tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed (make browser)")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "NAVIGATOR_INDEX_DIR": str(indexed_settings.index_dir),
+        "NAVIGATOR_COLLECTION": indexed_settings.collection,
+        "NAVIGATOR_CORPUS_DIR": str(indexed_settings.corpus_dir),
+        "NAVIGATOR_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+    }
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
+    with SERVER_LOG.open("w") as log:
+        server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_serving(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def ask(page: Page, question: str) -> None:
+    chat_input = page.get_by_test_id("stChatInputTextArea")
+    chat_input.fill(question)
+    chat_input.press("Enter")
+
+
+def cited_documents(page: Page):
+    """The title buttons of the documents the answers cite."""
+    return page.locator('[class*="st-key-open-"]').get_by_role("button")
+
+
+def test_question_answered_with_its_sources_on_a_laptop(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url)
+    expect(page.get_by_text("Try asking:")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    ask(page, "What is Liaison and Diversion?")
+    first_source = cited_documents(page).first
+    expect(first_source).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(first_source).to_contain_text("Health and Justice")
+    page.get_by_text(re.compile(r"^\[1\] ")).click()
+    expect(page.locator("mark").first).to_be_visible()
+    page.wait_for_timeout(500)  # the expander opens with an animation; the screenshot is for a person to look at
+    page.screenshot(path=ARTIFACTS / "chat-laptop.png")
+
+    first_source.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Guidance document")
+    first_quote = dialog.locator("mark#quoted")
+    expect(first_quote).to_be_attached()  # the link only scrolls once the text it points into is there
+    dialog.get_by_role("link", name="go to the first").click()
+    expect(first_quote).to_be_in_viewport()
+    page.screenshot(path=ARTIFACTS / "document-laptop.png")
+    page.close()
+
+
+def test_welcome_and_answer_fit_a_phone(browser, app_url):
+    page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page.goto(app_url)
+    example = page.get_by_role("button", name="Who commissions healthcare in police custody?")
+    expect(example).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.screenshot(path=ARTIFACTS / "welcome-phone.png")
+    example.click()
+    expect(cited_documents(page).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing wider than the screen
+    page.screenshot(path=ARTIFACTS / "chat-phone.png")
+    page.close()

@@ -1,0 +1,48 @@
+"""The chat: ask a question, read the answer with its sources, ask a follow-up."""
+
+import streamlit as st
+
+from assistant.privacy import mask_personal_data
+from webapp.answer_view import NAVIGATOR_AVATAR, render_question, render_reply, render_turn
+from webapp.conversation import answer_question, ask_later, earlier_questions, take_pending_question, turns
+from webapp.examples import EXAMPLE_QUESTIONS
+from webapp.navigator_cache import app_settings, cached_navigator
+
+WELCOME_EXAMPLES = 4
+
+settings = app_settings()
+navigator = cached_navigator(settings)
+conversation = turns()
+
+# The input is read first so that a question asked from the welcome screen replaces it at once.
+question = (
+    st.chat_input("Ask about working with the NHS", max_chars=settings.max_question_chars)
+    or take_pending_question()
+)
+
+if not conversation and not question:
+    st.title("Navigator")
+    st.markdown(
+        "Answers police officers' questions about **working with the NHS**: how it is organised, who "
+        "commissions what, Liaison and Diversion, custody healthcare. Every answer quotes the guidance "
+        "documents and cites each statement, so you can check it."
+    )
+    st.warning(
+        "**Not for:** legal advice · operational decisions in an emergency (follow your force's procedures) "
+        "· personal data: do not enter names, dates of birth or case details.",
+        icon=":material/info:",
+    )
+    st.markdown("**Try asking:**")
+    for number, example in enumerate(EXAMPLE_QUESTIONS[:WELCOME_EXAMPLES]):
+        st.button(example, key=f"example-{number}", on_click=ask_later, args=(example,))
+
+for turn in conversation:
+    render_turn(turn, settings)
+
+if question:
+    render_question(mask_personal_data(question))  # the same masking the answer's question will carry
+    with st.chat_message("assistant", avatar=NAVIGATOR_AVATAR):
+        with st.spinner("Searching the guidance…"):
+            turn = answer_question(navigator, question, earlier_questions(conversation))
+        conversation.append(turn)
+        render_reply(turn, settings, stream=True)
