@@ -91,6 +91,13 @@ def missing_answer_type(question: str, best_statements: list[str]) -> str:
     return ""
 
 
+def unknown_share(question_terms: list[str], store: ChunkStore) -> float:
+    """Share of the question's meaning (IDF-weighted) in words the corpus never uses ("weather", "recipe")."""
+    wanted = set(question_terms)
+    total = sum(store.idf(term) for term in wanted)
+    return sum(store.idf(term) for term in wanted if not store.document_frequency[term]) / total if total else 1.0
+
+
 def assess_support(
     question: str,
     question_terms: list[str],
@@ -99,21 +106,26 @@ def assess_support(
     store: ChunkStore,
     min_dense: float,
     min_coverage: float,
-    unknown: list[str] = (),
+    unknown_names_found: list[str] = (),
+    max_unknown: float = 1.01,
+    unknown_needs_similarity: float = 0.0,
 ) -> Evidence:
     """Supported only if the passages are close in meaning AND hold the question's key terms, names and numbers."""
-    coverage = term_coverage(question_terms, [f"{p.section}\n{p.text}" for p in evidence], store)
+    coverage = term_coverage(question_terms, [f"{p.title}\n{p.section}\n{p.text}" for p in evidence], store)
+    unknown = unknown_share(question_terms, store)
     evidence_text = " ".join(f"{p.section} {p.text}" for p in evidence).lower()
     missing_numbers = [n for n in NUMBER.findall(question.lower()) if not re.search(rf"\b{n}\b", evidence_text)]
     reason = ""
     if not evidence:
         reason = "nothing in the index matches the question"
-    elif unknown:
-        reason = f"the guidance never mentions {', '.join(unknown)}"
+    elif unknown_names_found:
+        reason = f"the guidance never mentions {', '.join(unknown_names_found)}"
     elif missing_numbers:
         reason = f"the guidance never mentions {', '.join(missing_numbers)} in this context"
-    elif best_dense < min_dense:
+    elif best_dense < min_dense or (unknown >= max_unknown and best_dense < unknown_needs_similarity):
         reason = f"no passage is close in meaning (best similarity {best_dense:.2f} < {min_dense:.2f})"
     elif coverage < min_coverage:
         reason = f"the passages lack key terms of the question (coverage {coverage:.2f} < {min_coverage:.2f})"
-    return Evidence(evidence, supported=not reason, reason=reason, coverage=coverage, best_dense=best_dense)
+    return Evidence(
+        evidence, supported=not reason, reason=reason, coverage=coverage, best_dense=best_dense, unknown=unknown
+    )

@@ -205,6 +205,8 @@ class Navigator:
             self.settings.min_similarity,
             self.settings.min_term_coverage,
             unknown_names(query.text, set(self.vocabulary.word_counts), set(self.vocabulary.glossary)),
+            self.settings.max_unknown_share,
+            self.settings.unknown_needs_similarity,
         )
 
     def refuse(self, asked: Question, query: Query, fused: list[Passage], evidence: Evidence, clock) -> Answer:
@@ -242,6 +244,7 @@ def _signals(evidence: Evidence) -> dict[str, float]:
         "best_dense": round(evidence.best_dense, 4),
         "coverage": round(evidence.coverage, 4),
         "answer_coverage": round(evidence.answer_coverage, 4),
+        "unknown": round(evidence.unknown, 4),
     }
 
 

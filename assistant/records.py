@@ -59,6 +59,7 @@ class Evidence:
     coverage: float = 0.0
     best_dense: float = 0.0
     answer_coverage: float = 0.0  # of the question's terms, by the sentences the answer quotes
+    unknown: float = 0.0  # share of the question's terms the corpus never uses
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     min_similarity: float = Field(0.34, description="best sentence's cosine similarity to the question")
     min_term_coverage: float = Field(0.25, description="share of the question's terms found in the evidence")
     min_answer_coverage: float = Field(0.20, description="share found in the sentences the answer quotes")
+    max_unknown_share: float = Field(0.5, description="share of the question in words the corpus never uses ...")
+    unknown_needs_similarity: float = Field(0.45, description="... above which a sentence this similar is needed")
 
     engine: str = "extractive"
 

@@ -19,7 +19,7 @@ from webapp.markup import statements, to_markdown
 
 APP = str(PROJECT_ROOT / "app.py")
 RUN_TIMEOUT = 120  # the first run loads the embedding model
-OUT_OF_SCOPE = "What's the weather forecast for London tomorrow?"
+OUT_OF_SCOPE = "What is the weather in London tomorrow?"
 
 
 @pytest.fixture
