@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--engine", help="answer engine (default: the NAVIGATOR_ENGINE setting)")
     args = parser.parse_args(argv)
 
+    from assistant.audit import record_answer
     from assistant.guard import check_question
     from assistant.navigator import IndexMissing, Navigator, QuestionRejected
 
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_question(args.question, settings.max_question_chars)  # before the model is loaded
         answer = Navigator(settings).ask(args.question, args.history)
+        record_answer(answer, settings, where="cli")
     except QuestionRejected as exc:
         print(str(exc), file=sys.stderr)
         return 2

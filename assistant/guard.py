@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LETTERS = re.compile(r"[^\W\d_]+")
+NOT_ENGLISH = "Navigator answers questions in English, from English guidance: please ask your question in English."
 
 
 class QuestionRejected(ValueError):
@@ -23,3 +25,17 @@ def check_question(text: str, max_chars: int) -> str:
         )
     cleaned = CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
     return re.sub(r"\s+", " ", cleaned).strip()
+
+
+def check_language(text: str, is_known_word) -> None:
+    """QuestionRejected for a question that is not in English.
+
+    A question is taken for English when half its words are English or the guidance's own words (acronyms
+    and misspellings included: "wat was the bradly report" passes); a question mostly in another script is not.
+    """
+    letters = "".join(LETTERS.findall(text))
+    if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.5:
+        raise QuestionRejected(NOT_ENGLISH)
+    found = [w.lower() for w in LETTERS.findall(text)]
+    if len(found) >= 3 and sum(map(is_known_word, found)) / len(found) < 0.5:
+        raise QuestionRejected(NOT_ENGLISH)

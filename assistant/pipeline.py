@@ -20,7 +20,7 @@ from assistant.condense import condense
 from assistant.embeddings import load_embeddings
 from assistant.evidence import assess_support, missing_answer_type, select_evidence, term_coverage, unknown_names
 from assistant.fuse import reciprocal_rank_fusion
-from assistant.guard import QuestionRejected, check_question
+from assistant.guard import QuestionRejected, check_language, check_question
 from assistant.privacy import find_personal_data, mask, without_personal_data
 from assistant.records import Answer, Evidence, Passage, Query, Question
 from assistant.rescore import rescore
@@ -123,6 +123,7 @@ class Navigator:
     def guard(self, question: str, history: Sequence[str]) -> Question:
         """The question tidied; personal data taken out of what is searched, and masked in what is shown."""
         text = check_question(question, self.settings.max_question_chars)
+        check_language(text, self.vocabulary.is_known_word)
         personal = find_personal_data(text)
         searched = without_personal_data(text, personal)
         if not searched:

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     embedded_context: Literal["section", "title_section", "none"] = Field(
         "section", description="heading path embedded in front of each chunk"
     )
+    max_unpacked_mb: int = Field(200, description="a DOCX that would unpack to more is skipped (zip bombs)")
     min_chunk_chars: int = Field(60, ge=0, description="shorter chunks without a full stop are dropped")
 
     # --- retrieval
@@ -81,6 +82,12 @@ class Settings(BaseSettings):
     unknown_needs_similarity: float = Field(0.45, description="... above which a sentence this similar is needed")
 
     engine: str = "extractive"
+
+    # --- audit log (data_dir/audit.jsonl): masked questions only; answers only if asked for
+    audit_log: bool = True
+    audit_answers: bool = False
+    audit_max_bytes: int = 1_000_000
+    audit_backups: int = 5
 
 
 @lru_cache(maxsize=1)

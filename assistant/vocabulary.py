@@ -49,6 +49,10 @@ class Vocabulary:
             found[acronym] = self.glossary[acronym]
         return found
 
+    def is_known_word(self, word: str) -> bool:
+        """Ordinary English, a word of the guidance, or one of its acronyms."""
+        return self._english[word] >= ENGLISH_WORD_MIN_COUNT or word in self.word_counts or word.upper() in self.glossary
+
     def corrections(self, text: str) -> dict[str, str]:
         """Misspelt words mapped to the corpus word they most likely meant.
 

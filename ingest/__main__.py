@@ -24,7 +24,7 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
     chunks: list[Chunk] = []
     skipped: list[Skipped] = []
     files = 0
-    for item in load_corpus(corpus_dir):
+    for item in load_corpus(corpus_dir, settings.max_unpacked_mb * 1_000_000):
         if isinstance(item, Skipped):
             skipped.append(item)
             continue

@@ -11,8 +11,8 @@ from ingest.documents import Block, Chunk, LoadedDocument, Section
 NUMBERED_HEADING = re.compile(r"^\d{1,2}\.\s+[A-Z]")
 MAX_HEADING_CHARS = 130
 # Split long sections at paragraphs, then list items, then sentence ends: a chunk never ends mid-sentence
-# unless one sentence is longer than a chunk.
-SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+(?=[A-Z0-9“‘\"'(])", r"(?<=[;:])\s+", " "]
+# unless one sentence is longer than a chunk (then at words, and a word longer than a chunk by characters).
+SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+(?=[A-Z0-9“‘\"'(])", r"(?<=[;:])\s+", " ", ""]
 
 
 def find_sections(blocks: list[Block]) -> list[Section]:

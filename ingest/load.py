@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def load_corpus(corpus_dir: Path) -> Iterator[LoadedDocument | Skipped]:
+def load_corpus(corpus_dir: Path, max_unpacked_bytes: int = 200_000_000) -> Iterator[LoadedDocument | Skipped]:
     try:
         sources = read_sources(corpus_dir)
     except UnreadableFile as exc:
@@ -57,17 +58,19 @@ def load_corpus(corpus_dir: Path) -> Iterator[LoadedDocument | Skipped]:
     for path in corpus_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
         try:
-            yield load_file(path, source, sources.get(source))
+            yield load_file(path, source, sources.get(source), max_unpacked_bytes)
         except UnreadableFile as exc:
             yield Skipped(source, str(exc))
 
 
-def load_file(path: Path, source: str, info: SourceInfo | None) -> LoadedDocument:
+def load_file(path: Path, source: str, info: SourceInfo | None, max_unpacked_bytes: int = 200_000_000) -> LoadedDocument:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFile(f"unknown format '{path.suffix or '(no extension)'}'")
     if path.stat().st_size == 0:
         raise UnreadableFile("empty file")
+    if fmt == "docx":
+        _check_archive(path, max_unpacked_bytes)
     pages = _read_pages(path, fmt)
     if not any(page.text.strip() for page in pages):
         raise UnreadableFile("no text could be extracted (empty, or a scanned document without OCR)")
@@ -89,6 +92,19 @@ def _read_pages(path: Path, fmt: str) -> list[Page]:
         raise
     except Exception as exc:  # each loader fails in its own way; the person running ingest needs the gist
         raise UnreadableFile(_describe_failure(exc)) from exc
+
+
+def _check_archive(path: Path, max_unpacked_bytes: int) -> None:
+    """A DOCX is a zip: refuse one that would unpack to more than the limit (a zip bomb) before reading it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile("not a valid DOCX file (it is not a zip archive)") from exc
+    if unpacked > max_unpacked_bytes:
+        raise UnreadableFile(
+            f"would unpack to {unpacked / 1e6:,.0f} MB, over the {max_unpacked_bytes / 1e6:,.0f} MB limit"
+        )
 
 
 def _read_pdf(path: Path) -> list[Page]:

@@ -21,6 +21,7 @@ def make_settings(tmp_path):
         values = {
             "corpus_dir": tmp_path / "corpus",
             "index_dir": tmp_path / "index",
+            "data_dir": tmp_path / "data",
             "embedding_model": FAST_MODEL,
             "collection": "test",
         }

@@ -31,10 +31,10 @@ def write_pdf(path: Path, pages: list[str] = PDF_BODY, header: str = "Health and
 
     pdf = Briefing()
     pdf.set_font("helvetica", size=12)
-    for number, text in enumerate(pages, start=1):  # at most len(PDF_HEADINGS) pages
+    for number, text in enumerate(pages, start=1):
         pdf.add_page()
         pdf.set_font("helvetica", "B", 14)
-        pdf.cell(0, 10, f"{number}. {PDF_HEADINGS[number - 1]}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 10, f"{number}. {PDF_HEADINGS[(number - 1) % len(PDF_HEADINGS)]}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", size=12)
         pdf.multi_cell(0, 7, text)
     pdf.output(str(path))

@@ -69,3 +69,46 @@ def test_earlier_questions_are_cleaned_too(navigator):
 def test_a_question_of_nothing_but_personal_data_is_turned_away(navigator):
     with pytest.raises(QuestionRejected, match="only personal data"):
         navigator.ask("07700 900123")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Quelle est la capitale de la France?", "Что такое ICB?", "ما هو SARC؟", "Wie viele Gefängnisse gibt es in England?"],
+)
+def test_a_question_not_in_english_gets_a_polite_message(navigator, question):
+    with pytest.raises(QuestionRejected, match="in English"):
+        navigator.ask(question)
+
+
+@pytest.mark.parametrize("question", ["wat was the bradly report", "SARC?", "JSNA meaning", "how meny prisions are there"])
+def test_short_misspelt_or_acronym_questions_still_count_as_english(navigator, question):
+    navigator.ask(question)  # raises QuestionRejected if taken for another language
+
+
+def test_the_audit_log_holds_masked_questions_and_no_answer_text(navigator, make_settings):
+    import json
+
+    from assistant.audit import audit_path, record_answer
+
+    settings = make_settings()
+    answer = navigator.ask("My suspect Jane Doe needs Liaison and Diversion - who commissions it?")
+    record_answer(answer, settings, where="test")
+    line = json.loads(audit_path(settings).read_text(encoding="utf-8").splitlines()[-1])
+    assert line["question"].startswith("My suspect [name]") and "Jane" not in json.dumps(line)
+    assert "answer" not in line and line["sources"] and line["engine"] == "extractive"
+    assert line["refused"] is False and line["latency_ms"] > 0
+
+    record_answer(answer, make_settings(audit_answers=True), where="test")
+    assert json.loads(audit_path(settings).read_text(encoding="utf-8").splitlines()[-1])["answer"] == answer.answer
+
+
+def test_the_audit_log_rotates(navigator, make_settings):
+    from assistant.audit import audit_path, record_answer
+
+    settings = make_settings(audit_max_bytes=2000, audit_backups=2)
+    answer = navigator.ask("What is a SARC?")
+    for _ in range(20):
+        record_answer(answer, settings, where="test")
+    rotated = sorted(audit_path(settings).parent.glob("audit.jsonl*"))
+    assert [p.name for p in rotated] == ["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2"]
+    assert all(p.stat().st_size <= 2000 for p in rotated)

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import streamlit as st
 
+from assistant.audit import record_answer
 from assistant.navigator import Answer, Navigator, QuestionRejected
 from assistant.privacy import mask_personal_data
 
@@ -67,6 +68,7 @@ def answer_question(navigator: Navigator, question: str, history: list[str]) -> 
     """
     try:
         answer = navigator.ask(question, history)
+        record_answer(answer, navigator.settings, where="chat")
         return Turn(answer.question, answer=answer)
     except QuestionRejected as exc:
         return Turn(mask_personal_data(question), notice=str(exc))

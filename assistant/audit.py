@@ -1,0 +1,60 @@
+"""The audit log: one JSON line per question (time, engine, refused, sources, latency), rotated.
+
+Only the masked question is written, and the answer text only when ``NAVIGATOR_AUDIT_ANSWERS`` is set:
+officers may paste personal data, and the guidance the answer quotes is already in the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+from logging.handlers import RotatingFileHandler
+
+from assistant.records import Answer
+from assistant.settings import Settings
+
+_loggers: dict[str, logging.Logger] = {}
+_lock = threading.Lock()
+
+
+def audit_path(settings: Settings):
+    return settings.data_dir / "audit.jsonl"
+
+
+def _logger(settings: Settings) -> logging.Logger:
+    path = audit_path(settings)
+    with _lock:
+        if str(path) not in _loggers:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            logger = logging.getLogger(f"navigator.audit.{len(_loggers)}")
+            logger.propagate = False  # never into the console or another handler's file
+            logger.setLevel(logging.INFO)
+            handler = RotatingFileHandler(
+                path, maxBytes=settings.audit_max_bytes, backupCount=settings.audit_backups, encoding="utf-8"
+            )
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            logger.addHandler(handler)
+            _loggers[str(path)] = logger
+        return _loggers[str(path)]
+
+
+def record_answer(answer: Answer, settings: Settings, where: str) -> None:
+    """Append one line for an answered (or refused) question."""
+    if not settings.audit_log:
+        return
+    entry = {
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "where": where,
+        "engine": answer.engine_used,
+        "question": answer.question,  # masked by the pipeline's guard
+        "personal_data": answer.personal_data,
+        "refused": answer.refused,
+        "refusal_reason": answer.refusal_reason,
+        "sources": [{"n": c.n, "source": c.source, "section": c.section, "page": c.page} for c in answer.citations],
+        "latency_ms": answer.timings_ms.get("total"),
+    }
+    if settings.audit_answers:
+        entry["answer"] = answer.answer
+    _logger(settings).info(json.dumps(entry, ensure_ascii=False))
