@@ -35,5 +35,9 @@ test: install browser
 eval: index
 	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/latest
 
+# Wall-clock figures: run on an otherwise idle machine. Writes bench/results.json, results.md, scaling.png.
+bench: index browser
+	$(PY) bench/run.py
+
 clean:
 	rm -rf $(VENV) index

@@ -94,11 +94,14 @@ def assemble_mpnet(cache_dir: Path, expected_sha256: str) -> Path:
 
 @lru_cache(maxsize=4)
 def _load(model_path: str, batch_size: int) -> HuggingFaceEmbeddings:
-    return HuggingFaceEmbeddings(
+    embeddings = HuggingFaceEmbeddings(
         model_name=model_path,
         model_kwargs={"device": "cpu"},
         encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
     )
+    # torch starts its thread pools lazily: pay that once here, not in the first question or ingest batch.
+    embeddings.embed_query("warm up")
+    return embeddings
 
 
 def load_embeddings(settings: Settings) -> HuggingFaceEmbeddings:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import time
+
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
@@ -34,6 +36,7 @@ class IngestReport:
     unchanged: int = 0
     embedded: int = 0
     sentences_embedded: int = 0
+    embedding_seconds: float = 0.0  # time inside the embedding model only
     kept_from_skipped: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
@@ -124,8 +127,8 @@ def sync_index(
         old_sentences = _read_all(old.sentences)
         _copy_stored(build.sentences, {k: v for k, v in old_sentences.items() if v.metadata["chunk_id"] in kept_ids}, {})
     if to_embed:
-        embed_texts = embed()
-        batch = settings.embedding_batch_size
+        embed_texts = _timed(embed(), report)
+        batch = settings.embedding_batch_size * 8  # chunks per call: large calls pad least (length-sorted)
         for start in progress(range(0, len(to_embed), batch), (len(to_embed) + batch - 1) // batch):
             report.sentences_embedded += _add_chunks(build, to_embed[start : start + batch], embed_texts)
         report.embedded = len(to_embed)
@@ -137,18 +140,31 @@ def sync_index(
     return report
 
 
+def _timed(embed_texts, report: IngestReport):
+    def timed(texts: list[str]) -> list[list[float]]:
+        started = time.perf_counter()
+        vectors = embed_texts(texts)
+        report.embedding_seconds += time.perf_counter() - started
+        return vectors
+
+    return timed
+
+
 def _add_chunks(build: IndexCollections, chunks: list[Chunk], embed_texts) -> int:
+    units = [(chunk.id, index, text) for chunk in chunks for index, text in enumerate(sentences(chunk.text))]
+    # One call for the chunks and their sentences: the model sorts a call's texts by length, so mixing
+    # them pads less than two calls would.
+    vectors = embed_texts([chunk.embedded_text for chunk in chunks] + [text for _, _, text in units])
     build.chunks.add(
         ids=[chunk.id for chunk in chunks],
-        embeddings=embed_texts([chunk.embedded_text for chunk in chunks]),
+        embeddings=vectors[: len(chunks)],
         documents=[chunk.text for chunk in chunks],
         metadatas=[chunk.metadata() for chunk in chunks],
     )
-    units = [(chunk.id, index, text) for chunk in chunks for index, text in enumerate(sentences(chunk.text))]
     if units:
         build.sentences.add(
             ids=[f"{cid}-{index}" for cid, index, _ in units],
-            embeddings=embed_texts([text for _, _, text in units]),
+            embeddings=vectors[len(chunks) :],
             documents=[text for _, _, text in units],
             metadatas=[{"chunk_id": cid, "index": index} for cid, index, _ in units],
         )
