@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ from assistant.settings import PROJECT_ROOT, Settings
 
 CORPUS = PROJECT_ROOT / "corpus"
 FAST_MODEL = "all-MiniLM-L6-v2"  # real, but 5x quicker than the default: used where the model is not the subject
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on (for servers the tests start)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture

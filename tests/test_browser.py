@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.settings import PROJECT_ROOT
+from tests.conftest import free_port
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -32,12 +32,6 @@ CHROMIUM_ARGS = [
 SERVER_LOG = ARTIFACTS / "streamlit.log"
 PHONE = {"width": 390, "height": 844}
 ANSWER_TIMEOUT_MS = 90_000  # the first question waits for the server to load the model
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 60) -> None:

@@ -10,13 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST_MODEL
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import FAST_MODEL, free_port
 
 
 def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -34,7 +28,7 @@ def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 6
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    port = _free_port()
+    port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
     process = subprocess.Popen(
         [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
