@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
@@ -42,7 +43,7 @@ class Statement:
     item_passages: tuple[Passage, ...] = ()  # where each item is quoted from: a list may cross a chunk edge
     score: float = 0.0
 
-    @property
+    @cached_property  # stemming is the costly part of scoring, and repeat checks ask again
     def words(self) -> set[str]:
         return set(terms(" ".join((self.text, *self.items))))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import replace
 
 from assistant.records import Evidence, Passage
@@ -52,17 +53,16 @@ def _list_runs_on(passage: Passage, following: Passage) -> bool:
     return following.section == passage.section and starts_with_list
 
 
-def term_coverage(question_terms: list[str], texts: list[str], store: ChunkStore) -> float:
-    """Share of the question's meaning (IDF-weighted terms) that appears in the texts."""
+def term_coverage(question_terms: list[str], present: set[str], store: ChunkStore) -> float:
+    """Share of the question's meaning (IDF-weighted terms) found among the ``present`` terms."""
     wanted = set(question_terms)
     if not wanted:
         return 0.0
-    present = {term for text in texts for term in terms(text)}
     total = sum(store.idf(term) for term in wanted)
     return sum(store.idf(term) for term in wanted & present) / total
 
 
-def unknown_names(question: str, known_words: set[str], acronyms: set[str]) -> list[str]:
+def unknown_names(question: str, known_words: Container[str], acronyms: Container[str]) -> list[str]:
     """Capitalised names in the question that the corpus never mentions ("Manchester", "CPS", "Jane Doe").
 
     The first word of a sentence is skipped: "Summarise ..." is capitalised because it starts the question.
@@ -111,7 +111,7 @@ def assess_support(
     unknown_needs_similarity: float = 0.0,
 ) -> Evidence:
     """Supported only if the passages are close in meaning AND hold the question's key terms, names and numbers."""
-    coverage = term_coverage(question_terms, [f"{p.title}\n{p.section}\n{p.text}" for p in evidence], store)
+    coverage = term_coverage(question_terms, {t for p in evidence for t in store.terms[store.row[p.chunk_id]]}, store)
     unknown = unknown_share(question_terms, store)
     evidence_text = " ".join(f"{p.section} {p.text}" for p in evidence).lower()
     missing_numbers = [n for n in NUMBER.findall(question.lower()) if not re.search(rf"\b{n}\b", evidence_text)]

@@ -6,6 +6,7 @@ guard -> condense follow-up -> expand acronyms and fix typos -> retrieve (dense 
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import replace
 import time
@@ -73,20 +74,21 @@ class Navigator:
             asked = self.guard(question, history)
         with clock("understand"):
             queries = self.understand(asked)
+            wanted = self.query_terms(queries[-1])
         with clock("retrieve"):
             rankings, weights, query_vector = self.retrieve(queries)
             fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k, weights)
         with clock("rescore"):
             ranked, sentence_sims = self.rescore(queries[-1], query_vector, fused)
         with clock("evidence"):
-            evidence = self.weigh_evidence(queries[-1], query_vector, ranked, sentence_sims)
+            evidence = self.weigh_evidence(queries[-1], wanted, query_vector, ranked, sentence_sims)
         if not evidence.supported:
             return self.refuse(asked, queries[-1], ranked, evidence, clock)
         with clock("compose"):
             statements = compose_extractive(
                 evidence.passages,
                 queries[-1].text,
-                self.query_terms(queries[-1]),
+                wanted,
                 sentence_sims,
                 self.store,
                 self.settings,
@@ -94,11 +96,8 @@ class Navigator:
             text, citations = attach_citations(statements)
             best_first = sorted(statements, key=lambda st: st.score, reverse=True)
             lacking = missing_answer_type(asked.text, [" ".join((st.text, *st.items)) for st in best_first[:2]])
-            answer_coverage = term_coverage(
-                self.query_terms(queries[-1]),
-                [f"{s.passage.section}\n{s.text}\n" + "\n".join(s.items) for s in statements],
-                self.store,
-            )
+            quoted = {t for st in statements for t in st.words | set(terms(st.passage.section))}
+            answer_coverage = term_coverage(wanted, quoted, self.store)
             evidence = replace(evidence, answer_coverage=answer_coverage)
         if not statements or lacking or answer_coverage < self.settings.min_answer_coverage:
             reason = (
@@ -191,7 +190,12 @@ class Navigator:
         return rescore(candidates, sims, lexical) + fused[len(candidates) :], sims
 
     def weigh_evidence(
-        self, query: Query, query_vector: list[float], ranked: list[Passage], sentence_sims: dict[str, list[float]]
+        self,
+        query: Query,
+        wanted: list[str],
+        query_vector: list[float],
+        ranked: list[Passage],
+        sentence_sims: dict[str, list[float]],
     ) -> Evidence:
         passages = select_evidence(ranked, self.store, self.settings.evidence_passages)
         missing = [p.chunk_id for p in passages if p.chunk_id not in sentence_sims]
@@ -199,13 +203,13 @@ class Navigator:
         best_sentence = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
         return assess_support(
             query.text,
-            self.query_terms(query),
+            wanted,
             passages,
             best_sentence,
             self.store,
             self.settings.min_similarity,
             self.settings.min_term_coverage,
-            unknown_names(query.text, set(self.vocabulary.word_counts), set(self.vocabulary.glossary)),
+            unknown_names(query.text, self.vocabulary.word_counts, self.vocabulary.glossary),
             self.settings.max_unknown_share,
             self.settings.unknown_needs_similarity,
         )
@@ -250,8 +254,6 @@ def _signals(evidence: Evidence) -> dict[str, float]:
 
 
 def _replace_word(text: str, wrong: str, right: str) -> str:
-    import re
-
     return re.sub(rf"\b{re.escape(wrong)}\b", right, text, flags=re.IGNORECASE)
 
 
