@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,21 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until_serving(is_up: Callable[[], bool], server: subprocess.Popen, what: str, seconds: float = 60) -> None:
+    """Poll ``is_up`` (an OSError counts as not yet) until it holds, the server exits, or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"{what} exited with {server.returncode}")
+        try:
+            if is_up():
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{what} was not serving within {seconds} s")
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until_serving
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -34,18 +33,9 @@ PHONE = {"width": 390, "height": 844}
 ANSWER_TIMEOUT_MS = 90_000  # the first question waits for the server to load the model
 
 
-def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}; see {SERVER_LOG}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not serve {url} within {seconds} s")
+def streamlit_healthy(url: str) -> bool:
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+        return response.status == 200
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +59,7 @@ def app_url(indexed_settings, tmp_path_factory):
         server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, server)
+        wait_until_serving(lambda: streamlit_healthy(url), server, f"streamlit (log: {SERVER_LOG})")
         yield url
     finally:
         server.terminate()

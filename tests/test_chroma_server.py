@@ -5,25 +5,16 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST_MODEL, free_port
+from tests.conftest import FAST_MODEL, free_port, wait_until_serving
 
 
-def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"chroma run exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"chroma run did not listen on port {port} within {seconds} s")
+def _listening(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
 
 
 @pytest.fixture
@@ -36,7 +27,7 @@ def chroma_server(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_serving(port, process)
+        wait_until_serving(lambda: _listening(port), process, "chroma run")
         yield port
     finally:
         process.terminate()
