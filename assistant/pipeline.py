@@ -139,15 +139,13 @@ class Navigator:
         condensed = condense(question)
         if condensed:
             texts.append(condensed)
-        return [self.prepare_query(question.text, text, follow_up=text is not question.text) for text in texts]
+        return [self.prepare_query(text, follow_up=text is not question.text) for text in texts]
 
-    def prepare_query(self, asked: str, text: str, follow_up: bool) -> Query:
-        corrections = self.vocabulary.corrections(text)
-        for wrong, right in corrections.items():
+    def prepare_query(self, text: str, follow_up: bool) -> Query:
+        for wrong, right in self.vocabulary.corrections(text).items():
             text = _replace_word(text, wrong, right)
         expansions = self.vocabulary.expand_acronyms(text)
-        searched = " ".join([text, *expansions.values()])
-        return Query(asked, searched, follow_up, corrections, expansions)
+        return Query(" ".join([text, *expansions.values()]), follow_up, expansions)
 
     def query_terms(self, query: Query) -> list[str]:
         """Terms to match: an acronym the corpus uses counts as itself, one it never uses as its spelled-out form."""

@@ -17,10 +17,8 @@ class Question:
 class Query:
     """What is searched for: the question made self-contained, with acronyms spelled out and typos fixed."""
 
-    question: str
     text: str  # the text that is embedded and matched
     follow_up: bool = False
-    corrections: dict[str, str] = field(default_factory=dict)
     expansions: dict[str, str] = field(default_factory=dict)
 
 
