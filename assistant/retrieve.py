@@ -92,14 +92,17 @@ class DenseIndex:
         rows = [(self.store.row[cid], sim) for cid, sim in best.items() if cid in self.store.row]
         return [self.store.passage(row, dense=sim) for row, sim in rows[:k]]
 
-    def sentence_similarities(self, query_vector: list[float], chunk_ids: list[str]) -> dict[str, list[float]]:
-        """Cosine similarity of the query to each sentence of each chunk, in sentence order."""
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each chunk's sentence embeddings as rows, in sentence order."""
         if not chunk_ids:
             return {}
         got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas"])
+        by_chunk: dict[str, dict[int, np.ndarray]] = {}
+        for meta, vector in zip(got["metadatas"], got["embeddings"]):
+            by_chunk.setdefault(meta["chunk_id"], {})[int(meta["index"])] = vector
+        return {cid: np.asarray([found[i] for i in sorted(found)], dtype=np.float32) for cid, found in by_chunk.items()}
+
+    def sentence_similarities(self, query_vector: list[float], chunk_ids: list[str]) -> dict[str, list[float]]:
+        """Cosine similarity of the query to each sentence of each chunk, in sentence order."""
         query = np.asarray(query_vector, dtype=np.float32)
-        sims = np.asarray(got["embeddings"], dtype=np.float32) @ query if len(got["embeddings"]) else []
-        by_chunk: dict[str, dict[int, float]] = {}
-        for meta, sim in zip(got["metadatas"], sims):
-            by_chunk.setdefault(meta["chunk_id"], {})[int(meta["index"])] = float(sim)
-        return {cid: [found[i] for i in sorted(found)] for cid, found in by_chunk.items()}
+        return {cid: (vectors @ query).tolist() for cid, vectors in self.sentence_vectors(chunk_ids).items()}

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,29 @@ class Settings(BaseSettings):
     max_unknown_share: float = Field(0.5, description="share of the question in words the corpus never uses ...")
     unknown_needs_similarity: float = Field(0.45, description="... above which a sentence this similar is needed")
 
-    engine: str = "extractive"
+    # --- answer engines: extractive (default, and the fallback) or a LangChain chat model (README, "Engines")
+    engine: Literal["extractive", "llamacpp", "ollama", "openai"] = "extractive"
+    llm_model: str = Field(
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        description="llamacpp: the packaged GGUF (this name) or a path to any GGUF; ollama/openai: the model name",
+    )
+    gguf_sha256: str = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+    llm_base_url: str | None = Field(None, description="ollama / OpenAI-compatible endpoint (vLLM, Azure OpenAI v1)")
+    llm_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("NAVIGATOR_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_context_tokens: int = 4096
+    llm_threads: int = Field(2, description="llamacpp CPU threads")
+    llm_max_tokens: int = Field(220, description="tokens an answer may run to")
+    llm_temperature: float = 0.0
+    llm_passages: int = Field(4, description="evidence passages given to the model, best first")
+    llm_time_limit_s: float = Field(90.0, description="a generation still running after this falls back")
+    llm_connect_timeout_s: float = Field(5.0, description="start-up check that an endpoint answers")
+    llm_condense: bool = Field(True, description="rewrite follow-ups with the condense prompt")
+    # --- citation verification of generated answers (calibrated: README, "Engines")
+    verify_min_similarity: float = Field(0.55, description="a sentence's cosine similarity to a sentence it cites")
+    verify_min_lexical: float = Field(0.5, description="share of a sentence's terms found in the passage it cites")
+    verify_min_kept: float = Field(0.5, description="share of generated sentences that must survive, else fall back")
 
     # --- audit log (data_dir/audit.jsonl): masked questions only; answers only if asked for
     audit_log: bool = True

@@ -3,6 +3,7 @@
     python -m eval --questions eval/questions.jsonl --out eval/runs/NAME [--engine extractive] [--k 5]
                    [--set retrieval=bm25 --set embedding_model=all-MiniLM-L6-v2 ...]
     python -m eval compare eval/runs/A eval/runs/B ...
+    python -m eval calibrate eval/runs/llamacpp     (citation-verification thresholds from a generative run)
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ DEFAULT_REFUSAL_LABELS = PROJECT_ROOT / "eval" / "refusal_labels.jsonl"
 DEFAULT_PERSONAL_DATA_LABELS = PROJECT_ROOT / "eval" / "pii_labels.jsonl"
 
 
+def _optional_path(value: str) -> Path | None:
+    return None if value.lower() == "none" else Path(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["compare"]:
@@ -27,14 +32,21 @@ def main(argv: list[str] | None = None) -> int:
 
         print(compare_runs([Path(d) for d in argv[1:]]))
         return 0
+    if argv[:1] == ["calibrate"]:
+        from eval.calibrate import calibrate
+
+        print(calibrate(Path(argv[1]), Settings()))
+        return 0
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "runs" / "latest")
     parser.add_argument("--engine", default=None, help="answer engine (default: the NAVIGATOR_ENGINE setting)")
     parser.add_argument("--k", type=int, default=None, help="passages an answer is composed from")
-    parser.add_argument("--refusal-labels", type=Path, default=DEFAULT_REFUSAL_LABELS)
-    parser.add_argument("--personal-data-labels", type=Path, default=DEFAULT_PERSONAL_DATA_LABELS)
+    parser.add_argument("--refusal-labels", type=_optional_path, default=DEFAULT_REFUSAL_LABELS,
+                        help="labelled refusal set ('none' to skip it)")
+    parser.add_argument("--personal-data-labels", type=_optional_path, default=DEFAULT_PERSONAL_DATA_LABELS,
+                        help="labelled personal-data set ('none' to skip it)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args(argv)
 

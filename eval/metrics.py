@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -105,6 +105,8 @@ def summarise(rows: list[dict], questions: dict) -> dict:
     summary = {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable)}
     summary.update(_retrieval(answerable))
     summary.update(_answers(answerable, unanswerable))
+    if any(r.get("draft") or r.get("fallback_reason") for r in rows):
+        summary.update(_generation([r for r in answerable if not r["refused"]]))
     latencies = [r["latency_ms"] for r in rows]
     summary["latency_p50_ms"] = round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0
     summary["latency_p95_ms"] = round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0
@@ -150,6 +152,24 @@ def _answers(answerable: list[dict], unanswerable: list[dict]) -> dict:
     if unanswerable:
         result["refusal_accuracy"] = _mean([r["refused"] for r in unanswerable])
     return result
+
+
+def _generation(answered: list[dict]) -> dict:
+    """How a generative engine fared: how often its own answer was shown, and what verification did."""
+    checked = [c for r in answered for c in r.get("checked", [])]
+    kept = [c for c in checked if c["kept"]]
+    reasons = Counter(_reason_kind(r["fallback_reason"]) for r in answered if r.get("fallback_reason"))
+    return {
+        "generated_answers": _mean([r["engine_used"] != "extractive" for r in answered]),
+        "generated_sentences_kept": _mean([c["kept"] for c in checked]),
+        "citations_corrected": _mean([bool(c["reason"]) for c in kept]),
+        "fallbacks": dict(reasons.most_common()),
+    }
+
+
+def _reason_kind(reason: str) -> str:
+    """A fallback reason without its figures, so like reasons count together."""
+    return re.sub(r"\d+(\.\d+)?", "N", reason.split(":")[0])
 
 
 def _mean(values) -> float:

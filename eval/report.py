@@ -14,6 +14,8 @@ HEADLINE = [
     ("ndcg@10", "nDCG@10"), ("key_fact_coverage", "Key-fact coverage"), ("all_key_facts", "All key facts"),
     ("citation_support", "Citation support"), ("citation_precision", "Citation precision"),
     ("refusal_accuracy", "Refusal accuracy"), ("false_refusals", "False refusals"), ("answer_words", "Words per answer"),
+    ("generated_answers", "Answers written by the model"), ("generated_sentences_kept", "Model sentences kept"),
+    ("citations_corrected", "Kept sentences re-cited"),
     ("latency_p50_ms", "Latency p50 (ms)"), ("latency_p95_ms", "Latency p95 (ms)"),
 ]
 
@@ -42,6 +44,9 @@ def write_report(out_dir: Path, summary: dict, rows: list[dict], questions: dict
     lines += [f"Questions: `{summary['questions_file']}`; settings: `{summary['settings']}`", ""]
     lines += ["| metric | value |", "| --- | --- |"]
     lines += [f"| {label} | {summary[key]} |" for key, label in HEADLINE if key in summary]
+    if summary.get("fallbacks"):
+        lines += ["", "## Why the model's answer was replaced by the extractive one", ""]
+        lines += [f"- {reason}: {count}" for reason, count in summary["fallbacks"].items()]
     refusal = summary["components"].get("refusal")
     if refusal:
         lines += ["", "## Refusal decision on its own labelled set", "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
@@ -35,10 +36,16 @@ def answer_row(navigator: Navigator, question: EvalQuestion, engine: str) -> dic
             "signals": answer.signals,
             "query": answer.query,
             "engine_used": answer.engine_used,
+            "fallback_reason": answer.fallback_reason,
+            "draft": answer.draft,
+            "evidence": [{"chunk_id": p.chunk_id, "source": p.source, "title": p.title, "section": p.section,
+                          "text": p.text} for p in answer.evidence],
+            "checked": [asdict(sentence) for sentence in answer.checked],
         }
     except QuestionRejected as exc:  # a question the guard turns away counts as a refusal
         result = {"answer": str(exc), "refused": True, "refusal_reason": "rejected by the input guard",
-                  "citations": [], "retrieved": [], "signals": {}, "query": "", "engine_used": engine}
+                  "citations": [], "retrieved": [], "signals": {}, "query": "", "engine_used": engine,
+                  "fallback_reason": "", "draft": "", "evidence": [], "checked": []}
     latency = round((time.perf_counter() - started) * 1000, 1)
     row = {"id": question.id, "question": question.question, "history": question.history,
            "category": question.category, **result, "latency_ms": latency, "engine": engine}
@@ -97,7 +104,8 @@ def run_eval(
     summary["questions_file"] = str(questions_path)
     summary["settings"] = navigator.settings.model_dump(mode="json", include={
         "embedding_model", "chunk_size", "chunk_overlap", "retrieval", "dense_k", "bm25_k", "rrf_k",
-        "evidence_passages", "answer_sentences", "min_similarity", "min_term_coverage", "min_answer_coverage"})
+        "evidence_passages", "answer_sentences", "min_similarity", "min_term_coverage", "min_answer_coverage",
+        "llm_model", "llm_passages", "llm_max_tokens", "verify_min_similarity", "verify_min_lexical", "verify_min_kept"})
     summary["components"] = {}
     if refusal_labels and refusal_labels.exists():
         summary["components"]["refusal"] = score_refusal_labels(navigator, refusal_labels)

@@ -57,6 +57,11 @@ def render_reply(turn: Turn, settings: Settings, stream: bool = False) -> None:
             st.write_stream(_paced(statements(answer_text)))
         else:
             st.markdown(answer_text)
+        if turn.answer.fallback_reason:
+            st.caption(
+                f"The {turn.answer.engine} engine's answer was not used ({turn.answer.fallback_reason}): "
+                "this answer quotes the guidance directly.",
+            )
         render_sources(turn.answer.citations, settings, turn.id)
     render_feedback(turn, settings)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from uuid import uuid4
@@ -60,14 +61,29 @@ def earlier_questions(conversation: list[Turn]) -> list[str]:
     return [turn.question for turn in conversation if turn.answered]
 
 
-def answer_question(navigator: Navigator, question: str, history: list[str]) -> Turn:
+def writing_progress(placeholder) -> Callable[[str], None]:
+    """How far a language model has got. Its draft is not shown: a sentence reaches the officer only after
+    verification has found it in the passage it cites."""
+    written: list[str] = []
+
+    def show(token: str) -> None:
+        written.append(token)
+        words = len("".join(written).split())
+        placeholder.caption(f"Writing the answer… {words} words so far; each sentence is checked before it is shown.")
+
+    return show
+
+
+def answer_question(
+    navigator: Navigator, question: str, history: list[str], on_token: Callable[[str], None] | None = None
+) -> Turn:
     """The question answered, or a turn holding the short message the officer sees instead.
 
     The turn keeps the question with personal data masked: it is what the page shows from now on, what
     the downloaded conversation holds, and what feedback stores.
     """
     try:
-        answer = navigator.ask(question, history)
+        answer = navigator.ask(question, history, on_token=on_token)
         record_answer(answer, navigator.settings, where="chat")
         return Turn(answer.question, answer=answer)
     except QuestionRejected as exc:

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.navigator import Navigator, forget_shared_navigator, shared_navigator
+from assistant.llm import PACKAGED_GGUF
+from assistant.navigator import EngineUnavailable, Navigator, forget_shared_navigator, shared_navigator
 from assistant.settings import Settings
 
 ENGINE_KEY = "engine"  # session state: the engine picked in the sidebar
 
 
-def available_engines() -> list[str]:
-    """The answer engines that can run here, the default first; the sidebar offers only these.
+def available_engines(settings: Settings) -> list[str]:
+    """The answer engines this deployment can run, extractive first; the sidebar offers only these.
 
-    Only the extractive engine exists so far. An engine that needs a language model belongs here once it
-    exists, listed only when its model is configured and reachable.
+    llamacpp when llama-cpp-python is installed (``make llm``) and the model is the packaged GGUF or a GGUF
+    file; ollama or openai when the deployment configured it (``NAVIGATOR_ENGINE``, with its model and
+    endpoint). Whether an endpoint answers is checked when its engine is first used.
     """
-    return ["extractive"]
+    engines = ["extractive"]
+    if _llamacpp_installed() and (settings.llm_model.lower() == PACKAGED_GGUF or settings.llm_model.endswith(".gguf")):
+        engines.append("llamacpp")
+    if settings.engine not in engines:
+        engines.append(settings.engine)
+    return engines
+
+
+@st.cache_resource(show_spinner=False)
+def _llamacpp_installed() -> bool:
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def app_settings() -> Settings:
@@ -24,11 +40,19 @@ def app_settings() -> Settings:
     the app at its own index, with the engine picked in the sidebar."""
     settings = Settings()
     picked = st.session_state.get(ENGINE_KEY)
-    return settings.model_copy(update={"engine": picked}) if picked in available_engines() else settings
+    return settings.model_copy(update={"engine": picked}) if picked in available_engines(settings) else settings
+
+
+def navigator_for(settings: Settings) -> tuple[Navigator, str]:
+    """The Navigator for the picked engine, or the extractive one with the reason the engine cannot run."""
+    try:
+        return cached_navigator(settings), ""
+    except EngineUnavailable as exc:
+        return cached_navigator(settings.model_copy(update={"engine": "extractive"})), str(exc)
 
 
 @st.cache_resource(
-    show_spinner="Loading the guidance and the language model (a few seconds, once)…",
+    show_spinner="Loading the guidance and the models (a few seconds, once; a local language model up to a minute)…",
     hash_funcs={Settings: lambda settings: settings.model_dump_json()},
 )
 def cached_navigator(settings: Settings) -> Navigator:

@@ -14,13 +14,16 @@ from webapp.navigator_cache import ENGINE_KEY, available_engines
 
 def render_sidebar(settings: Settings, navigator: Navigator) -> None:
     with st.sidebar:
-        engines = available_engines()
+        engines = available_engines(settings)
         st.selectbox(
             "Answer engine",
             engines,
             index=engines.index(settings.engine) if settings.engine in engines else 0,
             key=ENGINE_KEY,
-            help="Extractive: answers only with sentences quoted from the guidance.",
+            help="Extractive (fast): answers only with sentences quoted from the guidance. "
+            "llamacpp, ollama, openai: a language model writes the answer in plain words from the same "
+            "passages; every sentence is checked against the passage it cites before you see it, and the "
+            "extractive answer is shown instead if too little survives.",
         )
         st.caption(corpus_summary(navigator))
         conversation = turns()

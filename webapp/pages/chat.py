@@ -6,12 +6,14 @@ from assistant.privacy import mask_personal_data
 from webapp.answer_view import NAVIGATOR_AVATAR, render_question, render_reply, render_turn
 from webapp.conversation import answer_question, ask_later, earlier_questions, take_pending_question, turns
 from webapp.examples import EXAMPLE_QUESTIONS
-from webapp.navigator_cache import app_settings, cached_navigator
+from webapp.navigator_cache import app_settings, navigator_for
 
 WELCOME_EXAMPLES = 4
 
 settings = app_settings()
-navigator = cached_navigator(settings)
+navigator, engine_problem = navigator_for(settings)
+if engine_problem:
+    st.error(f"The {settings.engine} engine cannot run ({engine_problem}). Answers are extractive for now.")
 conversation = turns()
 
 # The input is read first so that a question asked from the welcome screen replaces it at once.
@@ -43,6 +45,8 @@ if question:
     render_question(mask_personal_data(question))  # the same masking the answer's question will carry
     with st.chat_message("assistant", avatar=NAVIGATOR_AVATAR):
         with st.spinner("Searching the guidance…"):
-            turn = answer_question(navigator, question, earlier_questions(conversation))
+            progress = st.empty()
+            turn = answer_question(navigator, question, earlier_questions(conversation), writing_progress(progress))
+            progress.empty()
         conversation.append(turn)
         render_reply(turn, settings, stream=True)

