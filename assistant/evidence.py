@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from assistant.records import Evidence, Passage
 from assistant.retrieve import ChunkStore
-from assistant.text import terms
+from assistant.text import STOPWORDS, terms
 
 NUMBER = re.compile(r"\b\d+[a-z]?\b")
 CAPITALISED = re.compile(r"(?<![\w&])[A-Z][\w&’'-]*")
@@ -89,6 +89,98 @@ def missing_answer_type(question: str, best_statements: list[str]) -> str:
         if asks.search(question) and not holds.search(text):
             return name
     return ""
+
+
+HOW_MANY = re.compile(r"\bhow many ((?:[\w’'&-]+ ?){1,8})", re.I)
+COUNT = re.compile(
+    r"\b\d[\d,]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|dozen)\b", re.I
+)
+UNMARKED_PLURALS = frozenset({"people", "children", "staff", "police", "women", "men"})
+JOINING_WORDS = frozenset({"and", "of"})
+PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})  # inside a name ("Liaison and Diversion trial schemes")
+
+
+def counted_thing(question: str, expansions: dict[str, str]) -> set[str]:
+    """The terms of what "how many ..." counts ("How many members sit on ..." -> member), or an empty set.
+
+    The thing counted is the last plural of the words after "how many", before the first stop word that
+    does not join a name; an
+    acronym counts as itself and as its spelled-out head ("ICBs" -> icb, board). A pronoun counts nothing.
+    """
+    match = HOW_MANY.search(question)
+    if not match:
+        return set()
+    phrase = []
+    for word in match.group(1).split():
+        if word.lower() in STOPWORDS and word.lower() not in JOINING_WORDS:
+            break
+        phrase.append(word)
+    plurals = [w for w in phrase if w.lower().endswith("s") or w.lower() in UNMARKED_PLURALS]
+    head = (plurals or phrase or [""])[-1]
+    if head.lower() in PRONOUNS:  # "How many of them are there?": what is counted was named earlier
+        return set()
+    found = set(terms(head))
+    for acronym, expansion in expansions.items():
+        if acronym.lower().removesuffix("s") == head.lower().removesuffix("s"):
+            found |= set(terms(expansion.split()[-1]))
+    return found
+
+
+def counts_it(counted: set[str], answer_sentences: list[str]) -> bool:
+    """A sentence of the answer gives a number together with the thing counted."""
+    return any(COUNT.search(s) and counted & set(terms(s)) for s in answer_sentences)
+
+
+def unaddressed_names(
+    question: str,
+    question_terms: list[str],
+    statements: list[str],
+    store: ChunkStore,
+    rare: int,
+    min_coverage: float,
+) -> list[str]:
+    """Rare names in the question ("Surrey", "Birmingham and Solihull") that no sentence of the answer speaks
+    of together with the rest of the question: a question about one place or body is not answered by a
+    sentence about such bodies in general, nor by one that mentions the place for another reason.
+
+    A question that asks what the name itself is ("What kind of organisation is Revolving Doors?") needs
+    only a sentence that mentions it.
+    """
+    missing = []
+    for name, asks_what_it_is in _names(question):
+        stems = terms(name)
+        if not stems or min(store.document_frequency[s] for s in stems) > rare:
+            continue
+        together = [s for s in statements if set(stems) <= set(terms(s))]
+        rest = [t for t in question_terms if t not in stems]
+        if together and (asks_what_it_is or any(term_coverage(rest, set(terms(s)), store) >= min_coverage for s in together)):
+            continue
+        missing.append(name)
+    return missing
+
+
+NAME_RUN = re.compile(r"(?<![\w&])[A-Z][\w’'-]*(?: (?:and |of |the )?[A-Z][\w’'-]*)*")
+ASKS_WHAT_IT_IS = re.compile(r"\b(is|are|was|were)( (the|a|an))?\s*$", re.I)
+
+
+def _names(question: str) -> list[tuple[str, bool]]:
+    """Runs of capitalised words, not at the start of a sentence and not acronyms ("SARCs"), each with whether
+    the question asks what it is."""
+    starts = {match.start(1) for match in SENTENCE_START.finditer(question)}
+    found = []
+    for match in NAME_RUN.finditer(question):
+        words = match.group(0).split()
+        if match.start() in starts:
+            words = words[1:]
+        words = [w.strip("’'-") for w in words]
+        words = [w for w in words if not w.removesuffix("s").isupper()]
+        while words and words[0] in ("and", "of", "the"):
+            words = words[1:]
+        if words and len(" ".join(words)) >= 3:
+            ends_question = not question[match.end():].strip(" ?.!")
+            found.append((" ".join(words), ends_question and bool(ASKS_WHAT_IT_IS.search(question[: match.start()]))))
+    return found
 
 
 def unknown_share(question_terms: list[str], store: ChunkStore) -> float:

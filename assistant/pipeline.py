@@ -20,7 +20,16 @@ from assistant.cite import attach_citations, cite_verified
 from assistant.compose import compose_extractive
 from assistant.condense import condense, is_follow_up
 from assistant.embeddings import load_embeddings
-from assistant.evidence import assess_support, missing_answer_type, select_evidence, term_coverage, unknown_names
+from assistant.evidence import (
+    assess_support,
+    counted_thing,
+    counts_it,
+    missing_answer_type,
+    select_evidence,
+    term_coverage,
+    unaddressed_names,
+    unknown_names,
+)
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
 from assistant.guard import QuestionRejected, check_language, check_question
@@ -102,13 +111,22 @@ class Navigator:
             text, citations = attach_citations(statements)
             best_first = sorted(statements, key=lambda st: st.score, reverse=True)
             lacking = missing_answer_type(asked.text, [" ".join((st.text, *st.items)) for st in best_first[:2]])
+            counted = counted_thing(asked.text, queries[-1].expansions)
+            if not lacking and counted and not counts_it(counted, [u for st in statements for u in (st.text, *st.items)]):
+                lacking = "the number asked for"
+            names = unaddressed_names(
+                asked.text, wanted, [" ".join((st.text, *st.items)) for st in statements], self.store,
+                self.settings.rare_name_chunks, self.settings.name_context_coverage,
+            )
             quoted = {t for st in statements for t in st.words | set(terms(st.passage.section))}
             answer_coverage = term_coverage(wanted, quoted, self.store)
             evidence = replace(evidence, answer_coverage=answer_coverage)
-        if not statements or lacking or answer_coverage < self.settings.min_answer_coverage:
+        if not statements or lacking or names or answer_coverage < self.settings.min_answer_coverage:
             reason = (
                 f"the guidance does not give {lacking}"
                 if lacking
+                else f"the answer found says nothing about {', '.join(names)}"
+                if names
                 else f"the sentences found say little about the question (coverage {answer_coverage:.2f})"
             )
             evidence = replace(evidence, supported=False, reason=reason)

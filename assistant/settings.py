@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     min_answer_coverage: float = Field(0.20, description="share found in the sentences the answer quotes")
     max_unknown_share: float = Field(0.5, description="share of the question in words the corpus never uses ...")
     unknown_needs_similarity: float = Field(0.45, description="... above which a sentence this similar is needed")
+    rare_name_chunks: int = Field(3, description="a name in at most this many chunks must appear in the answer ...")
+    name_context_coverage: float = Field(0.4, description="... in a sentence holding this share of the question")
 
     # --- answer engines: extractive (default, and the fallback) or a LangChain chat model (README, "Engines")
     engine: Literal["extractive", "llamacpp", "ollama", "openai"] = "extractive"
