@@ -103,8 +103,8 @@ class Settings(BaseSettings):
     llm_connect_timeout_s: float = Field(5.0, description="start-up check that an endpoint answers")
     llm_condense: bool = Field(True, description="rewrite follow-ups with the condense prompt")
     # --- citation verification of generated answers (calibrated: README, "Engines")
-    verify_min_similarity: float = Field(0.55, description="a sentence's cosine similarity to a sentence it cites")
-    verify_min_lexical: float = Field(0.5, description="share of a sentence's terms found in the passage it cites")
+    verify_min_similarity: float = Field(0.45, description="a sentence's cosine similarity to a sentence it cites")
+    verify_min_lexical: float = Field(0.7, description="share of a sentence's terms found in the passage it cites")
     verify_min_kept: float = Field(0.5, description="share of generated sentences that must survive, else fall back")
 
     # --- audit log (data_dir/audit.jsonl): masked questions only; answers only if asked for

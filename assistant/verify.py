@@ -3,8 +3,10 @@
 A sentence is kept only if it cites a passage that was given to the model and that passage supports it:
 enough of the sentence's terms occur in the passage, one of the passage's sentences means nearly the same
 (embedding similarity), and every number in the sentence appears in the passage (a wrong year is the
-classic invented detail). Citations to passages that do not support the sentence are dropped; uncited,
-unsupported and instruction-like sentences are removed and reported. Thresholds: README, "Engines".
+classic invented detail), and it says "not" or "except" where the closest passage sentence does, and only
+there. Citations to passages that do not support the sentence are dropped; a sentence the model numbered
+wrongly or left uncited is re-cited to the given passage that holds it; unsupported and instruction-like
+sentences are removed. Every decision is reported. Thresholds: ``python -m eval calibrate`` (README, "Engines").
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from assistant.text import sentences, terms
 CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 CITE_AFTER_FULL_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+NEGATION = re.compile(
+    r"\b(not|no|never|none|nor|neither|without|except|exception|excluding|unless|cannot)\b|n[’']t\b", re.I
+)
 # A sentence that speaks to the assistant rather than about the NHS: an instruction planted in a passage
 # (or the question) and echoed by the model. Supported "verbatim", so only its form can give it away.
 INSTRUCTION_LIKE = re.compile(
@@ -84,17 +89,17 @@ def check_sentence(
     if not holding:
         # The model often numbers a true sentence wrongly (or writes "[n]"): cite the passage that holds it.
         others = {n: _support(text, wanted, vector, p, sentence_vectors, thresholds) for n, p in enumerate(passages, 1)}
-        best = max(others, key=lambda n: (others[n].holds, others[n].similarity))
-        if not others[best].holds:
+        best = max(others, key=lambda n: (others[n].holds, others[n].similarity), default=None)
+        if best is None or not others[best].holds:
             reason = (
                 f"passage {given} does not support it" if given
                 else f"cites passage {numbers} that was not given" if numbers else "cites no passage"
             )
-            closest = support or others
+            closest = list((support or others).values())
             return CheckedSentence(
                 text, (), False, reason,
-                similarity=max(c.similarity for c in closest.values()),
-                lexical=max(c.lexical for c in closest.values()),
+                similarity=max((c.similarity for c in closest), default=0.0),
+                lexical=max((c.lexical for c in closest), default=0.0),
             )
         note = f"cited {numbers or 'nothing'}; passage [{best}] holds it"
         holding, support = [best], {best: others[best]}
@@ -136,8 +141,15 @@ def _support(
         similarity >= thresholds.min_similarity
         and lexical >= thresholds.min_lexical
         and _numbers_appear(text, passage.text)
+        and _same_polarity(text, quote)
     )
     return _Support(holds, similarity, lexical, quote)
+
+
+def _same_polarity(sentence: str, closest: str) -> bool:
+    """Both or neither say "not", "except", "without" ...: shared words and meaning cannot tell "NHS England
+    commissions ambulance care" from "... all health services, with the exception of ambulance services"."""
+    return bool(NEGATION.search(sentence)) == bool(NEGATION.search(closest))
 
 
 def _numbers_appear(sentence: str, passage: str) -> bool:

@@ -209,3 +209,18 @@ def test_personal_data_is_masked_on_the_page_and_in_feedback(app, app_settings):
     labelled(app.button, "Send feedback").click().run()
     saved = recent_feedback(feedback_path(app_settings), limit=5)[0]
     assert "Jane" not in saved.question and saved.comment == "Wrong for Mr [name]"
+
+
+def test_the_sidebar_offers_the_local_model_and_a_dead_endpoint_falls_back(app_settings, monkeypatch):
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("NAVIGATOR_ENGINE", "openai")
+    monkeypatch.setenv("NAVIGATOR_LLM_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    monkeypatch.setenv("NAVIGATOR_LLM_MODEL", "qwen2.5-coder-1.5b-instruct-q4_k_m")
+    app = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT).run()
+    assert app.sidebar.selectbox[0].options == ["extractive", "llamacpp", "openai"]
+    assert app.sidebar.selectbox[0].value == "openai"
+    assert "The openai engine cannot run" in app.error[0].value and "cannot be reached" in app.error[0].value
+    app.chat_input[0].set_value("What is Liaison and Diversion?").run()
+    assert not app.exception
+    assert "[1]" in last_reply(app)  # answered, extractively

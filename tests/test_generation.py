@@ -155,6 +155,20 @@ def test_a_changed_number_is_not_supported(embeddings_and_store):
     assert [c.kept for c in checked] == [True, False]
 
 
+def test_a_sentence_that_drops_an_exception_is_not_supported(embeddings_and_store):
+    embed, vectors_of = embeddings_and_store
+    passage = Passage(  # the guidance's own words (nhs-england-health-and-justice.txt)
+        "p", "From April 2013, NHS England became responsible for commissioning of all health services (with the "
+        "exception of emergency care, ambulance services and out-of-hours services) for people in prisons.",
+        "x.txt", "T", "", 0,
+    )
+    checked = verify_answer(
+        "NHS England commissions emergency care and ambulance services for people in prisons [1].",
+        [passage], embed, vectors_of([passage]), Thresholds(0.45, 0.7),
+    )
+    assert not checked[0].kept
+
+
 def test_too_little_verified_falls_back_to_the_extractive_answer(navigator):
     extractive = navigator.ask(LND)
     answer = with_model(navigator, ScriptedChatModel(script=lambda p: f"{HALLUCINATION} [1]")).ask(LND)
