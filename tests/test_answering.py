@@ -89,7 +89,9 @@ def test_what_a_how_many_question_counts():
 
     assert counted_thing("How many members sit on the Clinical Reference Group?", {}) == {"member"}
     assert counted_thing("How many Liaison and Diversion trial schemes were announced?", {}) == {"scheme"}
-    assert counted_thing("how many ICBs r there", {"ICBs": "integrated care boards"}) == {"icb", "board"}
+    glossary = {"ICB": "integrated care board", "ICS": "integrated care system"}
+    assert counted_thing("how many ICBs r there", glossary) == {"icb", "board"}
+    assert counted_thing("How many integrated care systems were created?", glossary) == {"system", "ic", "icss"}
     assert counted_thing("How many of them are there?", {}) == set()  # named earlier in the conversation
     assert counted_thing("What is an ICB?", {}) == set()
 

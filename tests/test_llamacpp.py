@@ -1,4 +1,5 @@
-"""The real llamacpp engine: the packaged Qwen2.5-Coder-1.5B GGUF, run by llama-cpp-python on this CPU.
+"""The real llamacpp engine: the packaged Qwen2.5-Coder-1.5B GGUF, run by llama-cpp-python on this CPU; and the
+real openai engine, against llama-cpp-python's OpenAI-compatible server running the same model.
 
 `make test` installs requirements-llm.txt first (`make llm`), so these run everywhere the suite runs.
 """
@@ -30,8 +31,8 @@ def held_by(passage: str, sentence: str) -> bool:
     return found >= 0.6 and set(NUMBER.findall(sentence)) <= set(NUMBER.findall(passage))
 
 
-def assert_cites_what_holds_its_claims(answer: dict) -> None:
-    assert answer["engine_used"] == "llamacpp", answer["fallback_reason"]
+def assert_cites_what_holds_its_claims(answer: dict, engine: str = "llamacpp") -> None:
+    assert answer["engine_used"] == engine, answer["fallback_reason"]
     by_number = {c["n"]: c["text"] for c in answer["citations"]}
     claims = cited_sentences(answer["answer"])
     assert claims and all(numbers for _, numbers in claims)
@@ -77,3 +78,38 @@ def _settings_sha() -> str:
     from assistant.settings import Settings
 
     return Settings().gguf_sha256
+
+
+@pytest.fixture(scope="module")
+def openai_compatible_server(indexed_settings):
+    """llama-cpp-python's OpenAI-compatible server on a free local port, serving the packaged model."""
+    import httpx
+
+    from assistant.llm import resolve_gguf
+    from tests.conftest import free_port, wait_until_serving
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(indexed_settings)),
+         "--model_alias", "local-qwen", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+         "--n_threads", "2", "--verbose", "false"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_until_serving(lambda: httpx.get(f"{url}/models", timeout=2).status_code == 200, server, "llama_cpp.server")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_openai_engine_answers_through_a_real_openai_compatible_server(indexed_settings, openai_compatible_server):
+    from assistant.navigator import Navigator
+
+    settings = indexed_settings.model_copy(
+        update={"engine": "openai", "llm_base_url": openai_compatible_server, "llm_model": "local-qwen"}
+    )
+    answer = Navigator(settings).ask("What is a SARC?")
+    assert_cites_what_holds_its_claims(answer.to_dict(), engine="openai")
+    assert re.search(r"sexual assault referral", answer.answer, re.I)
