@@ -26,6 +26,9 @@ NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 NEGATION = re.compile(
     r"\b(not|no|never|none|nor|neither|without|except|exception|excluding|unless|cannot)\b|n[’']t\b", re.I
 )
+UNFINISHED = re.compile(
+    r"\b(by|of|the|a|an|to|and|or|with|for|from|in|on|at|as|is|are|was|were|include|including)\W*$", re.I
+)
 # A sentence that speaks to the assistant rather than about the NHS: an instruction planted in a passage
 # (or the question) and echoed by the model. Supported "verbatim", so only its form can give it away.
 INSTRUCTION_LIKE = re.compile(
@@ -82,6 +85,8 @@ def check_sentence(
     wanted = set(terms(text))
     if not wanted:
         return CheckedSentence(text, (), False, "says nothing that can be checked")
+    if UNFINISHED.search(text):  # "The blog was written by." holds only words its passage holds
+        return CheckedSentence(text, (), False, "is unfinished")
     given = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]
     support = {n: _support(text, wanted, vector, passages[n - 1], sentence_vectors, thresholds) for n in given}
     holding = [n for n in given if support[n].holds]

@@ -145,6 +145,14 @@ def test_an_instruction_echoed_from_a_passage_is_removed(embeddings_and_store):
     assert checked[1].reason == "reads as an instruction, not as guidance"
 
 
+def test_an_unfinished_sentence_is_removed_though_its_words_are_in_the_passage(embeddings_and_store):
+    embed, vectors_of = embeddings_and_store
+    passage = Passage("p", "The final frontier blog was written by Andy Brooks, chief executive of Frimley.", "b", "T", "", 0)
+    checked = verify_answer("The final frontier blog was written by. [1]", [passage], embed, vectors_of([passage]),
+                            Thresholds(0.45, 0.7))
+    assert not checked[0].kept and checked[0].reason == "is unfinished"
+
+
 def test_a_changed_number_is_not_supported(embeddings_and_store):
     embed, vectors_of = embeddings_and_store
     passage = Passage("p", "Liaison and Diversion services moved to NHS England in 2013.", "x.txt", "T", "", 0)
