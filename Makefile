@@ -44,8 +44,8 @@ test: install llm browser
 eval: index
 	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/latest
 
-# The same questions answered by the local model (about 25 minutes), compared with the extractive run.
-eval-llm: index llm
+# The same questions answered by the local model (16 minutes here), side by side with the extractive run.
+eval-llm: eval llm
 	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/llamacpp --engine llamacpp --refusal-labels none --personal-data-labels none
 	$(PY) -m eval compare eval/runs/latest eval/runs/llamacpp
 
