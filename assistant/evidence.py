@@ -169,7 +169,9 @@ def unaddressed_names(
             continue
         together = [s for s in statements if set(stems) <= set(terms(s))]
         rest = [t for t in question_terms if t not in stems]
-        if together and (asks_what_it_is or any(term_coverage(rest, set(terms(s)), store) >= min_coverage for s in together)):
+        if together and (
+            asks_what_it_is or not rest or any(term_coverage(rest, set(terms(s)), store) >= min_coverage for s in together)
+        ):
             continue
         missing.append(name)
     return missing

@@ -96,8 +96,15 @@ def openai_compatible_server(indexed_settings):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
+
+    def models_listed() -> bool:
+        try:
+            return httpx.get(f"{url}/models", timeout=2).status_code == 200
+        except httpx.HTTPError:  # not yet listening
+            return False
+
     try:
-        wait_until_serving(lambda: httpx.get(f"{url}/models", timeout=2).status_code == 200, server, "llama_cpp.server")
+        wait_until_serving(models_listed, server, "llama_cpp.server")
         yield url
     finally:
         server.terminate()

@@ -4,7 +4,14 @@ import streamlit as st
 
 from assistant.privacy import mask_personal_data
 from webapp.answer_view import NAVIGATOR_AVATAR, render_question, render_reply, render_turn
-from webapp.conversation import answer_question, ask_later, earlier_questions, take_pending_question, turns
+from webapp.conversation import (
+    answer_question,
+    ask_later,
+    earlier_questions,
+    take_pending_question,
+    turns,
+    writing_progress,
+)
 from webapp.examples import EXAMPLE_QUESTIONS
 from webapp.navigator_cache import app_settings, navigator_for
 
