@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -95,13 +96,20 @@ def assemble_packaged_gguf(cache_dir: Path, expected_sha256: str) -> Path:
     return target
 
 
+def _close_when_exiting(model: BaseChatModel) -> BaseChatModel:
+    """Free llama.cpp's model before interpreter shutdown: its own ``__del__`` runs after the module it calls
+    into is torn down and prints a TypeError at exit."""
+    atexit.register(model.client.close)
+    return model
+
+
 def _llamacpp(settings: Settings) -> BaseChatModel:
     try:
         from langchain_community.chat_models import ChatLlamaCpp
         import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it lazily; fail here with a useful message)
     except ImportError as exc:
         raise EngineUnavailable("the llamacpp engine needs llama-cpp-python: run `make llm`") from exc
-    return ChatLlamaCpp(
+    return _close_when_exiting(ChatLlamaCpp(
         model_path=str(resolve_gguf(settings)),
         n_ctx=settings.llm_context_tokens,
         n_threads=settings.llm_threads,
@@ -113,7 +121,7 @@ def _llamacpp(settings: Settings) -> BaseChatModel:
         temperature=settings.llm_temperature,
         streaming=True,
         verbose=False,
-    )
+    ))
 
 
 def _ollama(settings: Settings) -> BaseChatModel:
