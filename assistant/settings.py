@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, description="fusion weight of dense search relative to BM25")
     follow_up_bare_weight: float = Field(0.5, description="fusion weight of a follow-up's own wording")
     rescore: bool = True
-    rescore_candidates: int = 15
+    rescore_candidates: int = Field(25, description="how many fused candidates are re-scored")
     evidence_passages: int = 5
 
     # --- answering
