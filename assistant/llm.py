@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -125,7 +126,7 @@ def _llamacpp(settings: Settings) -> BaseChatModel:
 
 
 def _ollama(settings: Settings) -> BaseChatModel:
-    from langchain_ollama import ChatOllama
+    ChatOllama = _import("langchain_ollama", "ChatOllama", "ollama")
 
     base_url = settings.llm_base_url or DEFAULT_BASE_URLS["ollama"]
     _check_reachable(f"{base_url.rstrip('/')}/api/tags", {}, settings)
@@ -139,7 +140,7 @@ def _ollama(settings: Settings) -> BaseChatModel:
 
 
 def _openai(settings: Settings) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
+    ChatOpenAI = _import("langchain_openai", "ChatOpenAI", "openai")
 
     base_url = settings.llm_base_url or DEFAULT_BASE_URLS["openai"]
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
@@ -154,6 +155,13 @@ def _openai(settings: Settings) -> BaseChatModel:
         max_retries=0,  # the time limit is ours to spend; a retry would overrun it silently
         streaming=True,
     )
+
+
+def _import(module: str, name: str, engine: str):
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        raise EngineUnavailable(f"the {engine} engine needs {module.replace('_', '-')}: run `make llm`") from exc
 
 
 def _check_reachable(url: str, headers: dict, settings: Settings) -> None:
