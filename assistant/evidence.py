@@ -99,8 +99,8 @@ COUNT = re.compile(
 # What a "how many" asks about, up to the end of its clause ("... and how many SARCs are there?").
 COUNTING_CLAUSE = re.compile(r"\bhow many (.*?)(?:[?.!]|\s(?:and|but)\s+(?:what|when|who|how|which|where|why)\b|$)", re.I)
 UNMARKED_PLURALS = frozenset({"people", "children", "staff", "police", "women", "men"})
-JOINING_WORDS = frozenset({"and", "of"})
-PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})  # inside a name ("Liaison and Diversion trial schemes")
+JOINING_WORDS = frozenset({"and", "of"})  # inside a name ("Liaison and Diversion trial schemes")
+PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})
 
 
 def counted_thing(question: str, glossary: dict[str, str]) -> set[str]:
@@ -150,7 +150,7 @@ def counts_it(
 def unaddressed_names(
     question: str,
     question_terms: list[str],
-    statements: list[str],
+    statement_terms: list[set[str]],
     store: ChunkStore,
     rare: int,
     min_coverage: float,
@@ -167,10 +167,10 @@ def unaddressed_names(
         stems = terms(name)
         if not stems or min(store.document_frequency[s] for s in stems) > rare:
             continue
-        together = [s for s in statements if set(stems) <= set(terms(s))]
+        together = [found for found in statement_terms if set(stems) <= found]
         rest = [t for t in question_terms if t not in stems]
         if together and (
-            asks_what_it_is or not rest or any(term_coverage(rest, set(terms(s)), store) >= min_coverage for s in together)
+            asks_what_it_is or not rest or any(term_coverage(rest, found, store) >= min_coverage for found in together)
         ):
             continue
         missing.append(name)

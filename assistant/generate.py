@@ -29,7 +29,6 @@ class GenerationFailed(RuntimeError):
 @dataclass(frozen=True)
 class Draft:
     text: str
-    seconds: float
 
     @property
     def declined(self) -> bool:
@@ -88,7 +87,7 @@ def generate(engine: ChatEngine, messages: list[BaseMessage], time_limit_s: floa
     text = "".join(parts).strip()
     if not text:
         raise GenerationFailed("the model wrote nothing")
-    return Draft(text, time.perf_counter() - started)
+    return Draft(text)
 
 
 def condense_messages(question: str, history: Sequence[str]) -> list[BaseMessage]:

@@ -14,6 +14,7 @@ import importlib
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
@@ -105,11 +106,10 @@ def _close_when_exiting(model: BaseChatModel) -> BaseChatModel:
 
 
 def _llamacpp(settings: Settings) -> BaseChatModel:
-    try:
-        from langchain_community.chat_models import ChatLlamaCpp
-        import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it lazily; fail here with a useful message)
-    except ImportError as exc:
-        raise EngineUnavailable("the llamacpp engine needs llama-cpp-python: run `make llm`") from exc
+    from langchain_community.chat_models import ChatLlamaCpp
+
+    # ChatLlamaCpp imports llama_cpp only when built: fail first, with a useful message.
+    _import("llama_cpp", "Llama", "llamacpp", "llama-cpp-python")
     return _close_when_exiting(ChatLlamaCpp(
         model_path=str(resolve_gguf(settings)),
         n_ctx=settings.llm_context_tokens,
@@ -126,7 +126,7 @@ def _llamacpp(settings: Settings) -> BaseChatModel:
 
 
 def _ollama(settings: Settings) -> BaseChatModel:
-    ChatOllama = _import("langchain_ollama", "ChatOllama", "ollama")
+    ChatOllama = _import("langchain_ollama", "ChatOllama", "ollama", "langchain-ollama")
 
     base_url = settings.llm_base_url or DEFAULT_BASE_URLS["ollama"]
     _check_reachable(f"{base_url.rstrip('/')}/api/tags", {}, settings)
@@ -140,7 +140,7 @@ def _ollama(settings: Settings) -> BaseChatModel:
 
 
 def _openai(settings: Settings) -> BaseChatModel:
-    ChatOpenAI = _import("langchain_openai", "ChatOpenAI", "openai")
+    ChatOpenAI = _import("langchain_openai", "ChatOpenAI", "openai", "langchain-openai")
 
     base_url = settings.llm_base_url or DEFAULT_BASE_URLS["openai"]
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
@@ -157,11 +157,27 @@ def _openai(settings: Settings) -> BaseChatModel:
     )
 
 
-def _import(module: str, name: str, engine: str):
+def _import(module: str, name: str, engine: str, package: str):
     try:
         return getattr(importlib.import_module(module), name)
     except ImportError as exc:
-        raise EngineUnavailable(f"the {engine} engine needs {module.replace('_', '-')}: run `make llm`") from exc
+        raise EngineUnavailable(f"the {engine} engine needs {package}: run `make llm`") from exc
+
+
+@lru_cache(maxsize=None)
+def _installed(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def llamacpp_can_run(settings: Settings) -> bool:
+    """llama-cpp-python is installed (``make llm``) and the model setting names the packaged GGUF or a GGUF
+    file: what the sidebar needs to offer the engine, without loading the model."""
+    named_gguf = settings.llm_model.lower() == PACKAGED_GGUF or settings.llm_model.endswith(".gguf")
+    return named_gguf and _installed("llama_cpp")
 
 
 def _check_reachable(url: str, headers: dict, settings: Settings) -> None:

@@ -253,7 +253,7 @@ class Navigator:
         if counted and not counts_it(counted, units, question, self.store, self.settings.name_context_coverage):
             return "the guidance does not give the number asked for", coverage
         names = unaddressed_names(
-            question, wanted, [" ".join((st.text, *st.items)) for st in statements], self.store,
+            question, wanted, [st.words for st in statements], self.store,
             self.settings.rare_name_chunks, self.settings.name_context_coverage,
         )
         if names:

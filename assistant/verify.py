@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -87,27 +88,26 @@ def check_sentence(
         return CheckedSentence(text, (), False, "says nothing that can be checked")
     if UNFINISHED.search(text):  # "The blog was written by." holds only words its passage holds
         return CheckedSentence(text, (), False, "is unfinished")
-    given = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]
-    support = {n: _support(text, wanted, vector, passages[n - 1], sentence_vectors, thresholds) for n in given}
+    support = {n: _support(text, wanted, vector, p, sentence_vectors, thresholds) for n, p in enumerate(passages, 1)}
+    given = [n for n in dict.fromkeys(numbers) if n in support]
     holding = [n for n in given if support[n].holds]
     note = ""
     if not holding:
         # The model often numbers a true sentence wrongly (or writes "[n]"): cite the passage that holds it.
-        others = {n: _support(text, wanted, vector, p, sentence_vectors, thresholds) for n, p in enumerate(passages, 1)}
-        best = max(others, key=lambda n: (others[n].holds, others[n].similarity), default=None)
-        if best is None or not others[best].holds:
+        best = max(support, key=lambda n: (support[n].holds, support[n].similarity), default=None)
+        if best is None or not support[best].holds:
             reason = (
                 f"passage {given} does not support it" if given
                 else f"cites passage {numbers} that was not given" if numbers else "cites no passage"
             )
-            closest = list((support or others).values())
+            closest = [support[n] for n in given] or list(support.values())
             return CheckedSentence(
                 text, (), False, reason,
                 similarity=max((c.similarity for c in closest), default=0.0),
                 lexical=max((c.lexical for c in closest), default=0.0),
             )
         note = f"cited {numbers or 'nothing'}; passage [{best}] holds it"
-        holding, support = [best], {best: others[best]}
+        holding = [best]
     return CheckedSentence(
         text,
         tuple(holding),
@@ -137,10 +137,10 @@ def _support(
     sentence_vectors: dict[str, np.ndarray],
     thresholds: Thresholds,
 ) -> _Support:
-    lexical = len(wanted & set(terms(f"{passage.title} {passage.section} {passage.text}"))) / len(wanted)
+    lexical = len(wanted & _terms_of(f"{passage.title} {passage.section} {passage.text}")) / len(wanted)
     sims = sentence_vectors.get(passage.chunk_id, np.zeros((0, len(vector)), dtype=np.float32)) @ vector
     similarity = float(sims.max()) if len(sims) else 0.0
-    units = sentences(passage.text)
+    units = _sentences_of(passage.text)
     quote = units[min(int(sims.argmax()), len(units) - 1)] if len(sims) and units else ""
     holds = (
         similarity >= thresholds.min_similarity
@@ -149,6 +149,17 @@ def _support(
         and _same_polarity(text, quote)
     )
     return _Support(holds, similarity, lexical, quote)
+
+
+# Each sentence of a draft is checked against every passage: stem and split each passage once.
+@lru_cache(maxsize=256)
+def _terms_of(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+@lru_cache(maxsize=256)
+def _sentences_of(text: str) -> tuple[str, ...]:
+    return tuple(sentences(text))
 
 
 def _same_polarity(sentence: str, closest: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.llm import PACKAGED_GGUF
+from assistant.llm import llamacpp_can_run
 from assistant.navigator import EngineUnavailable, Navigator, forget_shared_navigator, shared_navigator
 from assistant.settings import Settings
 
@@ -19,20 +19,11 @@ def available_engines(settings: Settings) -> list[str]:
     endpoint). Whether an endpoint answers is checked when its engine is first used.
     """
     engines = ["extractive"]
-    if _llamacpp_installed() and (settings.llm_model.lower() == PACKAGED_GGUF or settings.llm_model.endswith(".gguf")):
+    if llamacpp_can_run(settings):
         engines.append("llamacpp")
     if settings.engine not in engines:
         engines.append(settings.engine)
     return engines
-
-
-@st.cache_resource(show_spinner=False)
-def _llamacpp_installed() -> bool:
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def app_settings() -> Settings:
