@@ -241,7 +241,7 @@ class Navigator:
     ) -> tuple[str, float]:
         """Why the composed answer does not answer the question ('' if it does), and the share of the question's
         terms it quotes."""
-        quoted = {t for st in statements for t in st.words | set(terms(st.passage.section))}
+        quoted = {t for st in statements for t in st.words | set(terms(f"{st.passage.title}\n{st.passage.section}"))}
         coverage = term_coverage(wanted, quoted, self.store)
         if not statements:
             return "no sentence of the passages matches the question", coverage

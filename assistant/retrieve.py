@@ -22,8 +22,12 @@ class ChunkStore:
         self.metadatas = metadatas
         self.row = {cid: i for i, cid in enumerate(ids)}
         self._by_position = {(m.get("source"), int(m.get("position", -1))): i for i, m in enumerate(metadatas)}
-        # The title and heading path are searchable too: officers ask about "the blog" or "the collaboration guide".
-        self.terms = [terms(f"{m.get('title', '')}\n{m.get('section', '')}\n{t}") for t, m in zip(texts, metadatas)]
+        # The title, heading path and lead-in are searchable too: officers ask about "the blog" or "the
+        # collaboration guide", and a list cut from its lead-in does not say what it lists.
+        self.terms = [
+            terms("\n".join((m.get("title", ""), m.get("section", ""), m.get("lead_in", ""), t)))
+            for t, m in zip(texts, metadatas)
+        ]
         self.document_frequency = Counter(term for chunk_terms in self.terms for term in set(chunk_terms))
 
     def passage(self, row: int, **scores) -> Passage:

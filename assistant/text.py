@@ -17,6 +17,7 @@ QUESTION_WORDS = frozenset(
     "ok okay thanks thank different subject switching switch topic another question also".split()
 )
 STOPWORDS = frozenset(STOPWORDS_EN) | QUESTION_WORDS
+LIST_NUMBER = re.compile(r"^\d{1,2}[.)]\s")
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[A-Z0-9“‘\"'(])")
 
 
@@ -35,6 +36,10 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
 
 
+def is_list_item(line: str) -> bool:
+    return line.startswith("- ") or bool(LIST_NUMBER.match(line))
+
+
 def sentences(text: str) -> list[str]:
     """Whole sentences and list items, in order; a list item is never split."""
     units: list[str] = []
@@ -42,7 +47,7 @@ def sentences(text: str) -> list[str]:
         line = line.strip()
         if not line:
             continue
-        if line.startswith("- ") or re.match(r"^\d{1,2}[.)]\s", line):
+        if is_list_item(line):
             units.append(line)
         else:
             units.extend(part.strip() for part in SENTENCE_END.split(line) if part.strip())

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+from dataclasses import replace
+
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.text import is_list_item, sentences
+from ingest.clean import MAX_TITLE_CHARS, looks_like_title
 from ingest.documents import Block, Chunk, LoadedDocument, Section
 
 NUMBERED_HEADING = re.compile(r"^\d{1,2}\.\s+[A-Z]")
-MAX_HEADING_CHARS = 130
 # Split long sections at paragraphs, then list items, then sentence ends: a chunk never ends mid-sentence
 # unless one sentence is longer than a chunk (then at words, and a word longer than a chunk by characters).
 SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+(?=[A-Z0-9“‘\"'(])", r"(?<=[;:])\s+", " ", ""]
@@ -35,7 +38,7 @@ def _heading_level(block: Block, following: Block | None, numbered: bool) -> int
         return block.level
     if _is_numbered_heading(block):
         return 1
-    if _looks_like_title(block) and following is not None and not _looks_like_title(following):
+    if looks_like_title(block) and following is not None and not looks_like_title(following):
         # A short line is a heading only when body text follows it: a run of short lines
         # ("Domain 1 – ...", "Domain 2 – ...") is a list, not five empty sections.
         return 2 if numbered else 1
@@ -47,20 +50,9 @@ def _is_numbered_heading(block: Block) -> bool:
         block.kind == "list"
         and "\n" not in block.text
         and bool(NUMBERED_HEADING.match(block.text))
-        and len(block.text) <= MAX_HEADING_CHARS
+        and len(block.text) <= MAX_TITLE_CHARS
         and not block.text.endswith((".", ",", ";", ":"))
     )
-
-
-def _looks_like_title(block: Block) -> bool:
-    text = block.text
-    if block.kind != "paragraph" or "\n" in text or len(text) > MAX_HEADING_CHARS:
-        return False
-    if not (text[:1].isupper() or text[:1].isdigit()):
-        return False
-    if text.endswith("?"):
-        return len(text) <= 60
-    return not text.endswith((".", ",", ";", ":", "!", "”", '"'))
 
 
 def heading_context(title: str, headings: tuple[str, ...], style: str) -> str:
@@ -89,7 +81,10 @@ def chunk_document(
     )
     chunks: list[Chunk] = []
     for section in find_sections(blocks):
-        text, starts = _join_blocks(section.blocks)
+        content = without_labels(section.blocks, doc.info.title)
+        if not content:
+            continue
+        text, starts = _join_blocks(content)
         for piece in splitter.create_documents([text]):
             if _is_fragment(piece.page_content, min_chars):
                 continue
@@ -108,7 +103,43 @@ def chunk_document(
                     context=heading_context(doc.info.title, section.headings, context_style),
                 )
             )
-    return chunks
+    return find_lead_ins(chunks)
+
+
+def find_lead_ins(chunks: list[Chunk]) -> list[Chunk]:
+    """Give each chunk the sentence that introduces it when that sentence was cut off into the chunk before:
+    "Services commissioned directly by the ICB include:" for a chunk that is the rest of that list, or
+    "... whose core vision and mission is as follows:" for the section after it, when it is all its section says
+    (a section ending in a colon whose list is missing introduces nothing)."""
+    found: list[Chunk] = []
+    for chunk in chunks:
+        before = found[-1] if found else None
+        units = sentences(before.text) if before else []
+        if units and units[-1].endswith(":") and (before.section == chunk.section or len(units) == 1):
+            lead_in = units[-1]
+        elif before and before.section == chunk.section and is_list_item(chunk.text.lstrip()):
+            lead_in = _lead_in_at_end(units) or before.lead_in
+        else:
+            lead_in = ""
+        found.append(replace(chunk, lead_in=lead_in))
+    return found
+
+
+def _lead_in_at_end(units: list[str]) -> str:
+    """The sentence introducing the list the units end in ('' if they do not end in a list)."""
+    if not units or not is_list_item(units[-1]):
+        return ""
+    return next((unit for unit in reversed(units) if not is_list_item(unit)), "")
+
+
+def without_labels(blocks: list[Block], title: str) -> list[Block]:
+    """The section's blocks without the document's own title (a cover page; the title is searchable anyway) and
+    without a label line ending the section after its body: a link ("Liaison and Diversion programme details")
+    or a heading that lost its text. A label ending a run of labels is kept (it may be a list's last item)."""
+    kept = [block for block in blocks if block.text.strip().lower() != title.strip().lower()]
+    if len(kept) >= 2 and looks_like_title(kept[-1]) and not looks_like_title(kept[-2]):
+        kept = kept[:-1]
+    return kept
 
 
 def _is_fragment(text: str, min_chars: int) -> bool:

@@ -24,6 +24,8 @@ LONE_LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s*$")
 FOOTNOTE_URL = re.compile(r"^\s*\S{0,3}\s*https?://\S+\s*$")
 # A bibliographic footnote: a marker, then "Edge et al." or "Lozito and Horsley, 2020".
 FOOTNOTE_CITATION = re.compile(r"^\s*[0-9%'\"]{1,2}\s+[A-Z][a-z]+(?:\s+et al\.|\s+and\s+[A-Z][a-z]+,\s+(?:19|20)\d\d)")
+MAX_TITLE_CHARS = 130
+NUMBERED_LABEL = re.compile(r"^([A-Z][a-z]+)\s+(?:\d{1,2}|[A-Z])\b")  # "Domain 1 – ...", "Stage B: ..."
 TERMINAL = tuple(".!?:;”\"’)")
 WORD = re.compile(r"[A-Za-z]+")
 
@@ -38,7 +40,7 @@ def clean_document(doc: LoadedDocument) -> list[Block]:
     for page, page_lines in zip(doc.pages, pages):
         lines.extend((line, page.number) for line in drop_junk_lines(page_lines))
         lines.append(("", page.number))
-    return merge_broken_blocks(assemble_blocks(lines, vocabulary))
+    return label_runs_as_lists(merge_broken_blocks(assemble_blocks(lines, vocabulary)))
 
 
 def fix_line(line: str) -> str:
@@ -157,6 +159,46 @@ def merge_broken_blocks(blocks: list[Block]) -> list[Block]:
         else:
             merged.append(block)
     return merged
+
+
+def looks_like_title(block: Block) -> bool:
+    """One short line with no sentence ending: a heading, a link label, or a list item without a bullet."""
+    text = block.text
+    if block.kind != "paragraph" or "\n" in text or len(text) > MAX_TITLE_CHARS:
+        return False
+    if not (text[:1].isupper() or text[:1].isdigit()):
+        return False
+    if text.endswith("?"):
+        return len(text) <= 60
+    return not text.endswith((".", ",", ";", ":", "!", "”", '"'))
+
+
+def label_runs_as_lists(blocks: list[Block], shortest_run: int = 3) -> list[Block]:
+    """Short numbered lines in a run ("Domain 1 – ...", "Domain 2 – ...") are the items of a list that lost its
+    bullets, not a run of headings."""
+    grouped: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        run = _numbered_label_run(blocks, index)
+        if len(run) >= shortest_run:
+            grouped.append(Block("\n".join(f"- {block.text}" for block in run), run[0].page, "list"))
+            index += len(run)
+        else:
+            grouped.append(blocks[index])
+            index += 1
+    return grouped
+
+
+def _numbered_label_run(blocks: list[Block], start: int) -> list[Block]:
+    """The labels from ``start`` on that share a first word followed by a number."""
+    first = NUMBERED_LABEL.match(blocks[start].text)
+    run: list[Block] = []
+    for block in blocks[start:]:
+        label = NUMBERED_LABEL.match(block.text)
+        if not (first and label and looks_like_title(block) and label.group(1) == first.group(1)):
+            break
+        run.append(block)
+    return run
 
 
 def _is_short_numbered_line(text: str) -> bool:

@@ -68,11 +68,13 @@ class Chunk:
     publisher: str = ""
     date: str = ""
     context: str = ""  # heading path put in front of the text for embedding (see chunk.heading_context)
+    lead_in: str = ""  # the sentence introducing a list or section this chunk continues (see chunk.find_lead_ins)
 
     @property
     def embedded_text(self) -> str:
-        """What the embedding model sees: the heading path gives a short chunk its topic."""
-        return f"{self.context}\n{self.text}" if self.context else self.text
+        """What the embedding model sees: the heading path gives a short chunk its topic, the lead-in
+        says what a list that starts the chunk is a list of."""
+        return "\n".join(part for part in (self.context, self.lead_in, self.text) if part)
 
     @property
     def id(self) -> str:
@@ -89,6 +91,7 @@ class Chunk:
             "position": self.position,
             "publisher": self.publisher,
             "date": self.date,
+            "lead_in": self.lead_in,
         }
         if self.page is not None:
             meta["page"] = self.page

@@ -82,3 +82,28 @@ def test_chunk_ids_are_stable_and_distinct():
     first, second = _chunks(), _chunks()
     assert [c.id for c in first] == [c.id for c in second]
     assert len({c.id for c in first}) == len(first)
+
+
+def test_a_list_cut_from_its_lead_in_carries_the_lead_in_into_search():
+    chunks = _chunks()
+    services = next(chunk for chunk in chunks if chunk.text.startswith("- Planned hospital care."))
+    assert services.lead_in == "Services commissioned directly by the ICB include:"
+    assert services.lead_in in services.embedded_text and services.metadata()["lead_in"] == services.lead_in
+    # a section that is nothing but a lead-in introduces the next section
+    vision = next(chunk for chunk in chunks if chunk.text.startswith("To operate as a catalyst"))
+    assert vision.lead_in.endswith("whose core vision and mission is as follows:")
+    # an ordinary paragraph that does not introduce a list is no lead-in
+    strategy = next(chunk for chunk in chunks if chunk.text.startswith("Developed in collaboration with health"))
+    assert strategy.lead_in == ""
+
+
+def test_numbered_labels_become_a_list_and_stray_labels_and_the_cover_title_are_dropped():
+    chunks = _chunks()
+    texts = "\n".join(chunk.text for chunk in chunks)
+    assert "- Domain 1 – Preventing people from dying prematurely\n- Domain 2 – Enhancing" in texts
+    # link labels ending a section, and a cover page that only repeats the document's title, are not passages
+    for label in ("Liaison and Diversion programme details", "Health and Justice resources page"):
+        assert label not in texts
+    assert not any(chunk.text.startswith("Navigational tool to support the Police") for chunk in chunks)
+    # a reading list is kept whole: its first entry is not taken for a label
+    assert "The Hewitt Review: an independent review of integrated care systems" in texts
