@@ -55,6 +55,26 @@ def _is_numbered_heading(block: Block) -> bool:
     )
 
 
+def join_lead_in_sections(sections: list[Section]) -> list[Section]:
+    """A section that says only "... whose core vision and mission is as follows:" answers nothing on its own:
+    it opens the section after it, which becomes its sub-section ("... (CRG) > Vision")."""
+    joined: list[Section] = []
+    for section in sections:
+        before = joined[-1] if joined else None
+        if before and _is_only_a_lead_in(before):
+            headings = section.headings
+            if headings[: len(before.headings)] != before.headings:
+                headings = before.headings + headings[-1:]
+            joined[-1] = Section(headings=headings, blocks=before.blocks + section.blocks)
+        else:
+            joined.append(section)
+    return joined
+
+
+def _is_only_a_lead_in(section: Section) -> bool:
+    return len(section.blocks) == 1 and section.blocks[0].kind == "paragraph" and section.blocks[0].text.endswith(":")
+
+
 def heading_context(title: str, headings: tuple[str, ...], style: str) -> str:
     """The heading path embedded with each chunk: "section" (headings only), "title_section" or "none"."""
     if style == "none":
@@ -80,7 +100,7 @@ def chunk_document(
         add_start_index=True,
     )
     chunks: list[Chunk] = []
-    for section in find_sections(blocks):
+    for section in join_lead_in_sections(find_sections(blocks)):
         content = without_labels(section.blocks, doc.info.title)
         if not content:
             continue
@@ -108,14 +128,12 @@ def chunk_document(
 
 def find_lead_ins(chunks: list[Chunk]) -> list[Chunk]:
     """Give each chunk the sentence that introduces it when that sentence was cut off into the chunk before:
-    "Services commissioned directly by the ICB include:" for a chunk that is the rest of that list, or
-    "... whose core vision and mission is as follows:" for the section after it, when it is all its section says
-    (a section ending in a colon whose list is missing introduces nothing)."""
+    "Services commissioned directly by the ICB include:" for a chunk that is the rest of that list."""
     found: list[Chunk] = []
     for chunk in chunks:
         before = found[-1] if found else None
         units = sentences(before.text) if before else []
-        if units and units[-1].endswith(":") and (before.section == chunk.section or len(units) == 1):
+        if units and units[-1].endswith(":") and before.section == chunk.section:
             lead_in = units[-1]
         elif before and before.section == chunk.section and is_list_item(chunk.text.lstrip()):
             lead_in = _lead_in_at_end(units) or before.lead_in

@@ -89,9 +89,10 @@ def test_a_list_cut_from_its_lead_in_carries_the_lead_in_into_search():
     services = next(chunk for chunk in chunks if chunk.text.startswith("- Planned hospital care."))
     assert services.lead_in == "Services commissioned directly by the ICB include:"
     assert services.lead_in in services.embedded_text and services.metadata()["lead_in"] == services.lead_in
-    # a section that is nothing but a lead-in introduces the next section
-    vision = next(chunk for chunk in chunks if chunk.text.startswith("To operate as a catalyst"))
-    assert vision.lead_in.endswith("whose core vision and mission is as follows:")
+    # a section that is nothing but a lead-in opens the next section, which becomes its sub-section
+    vision = next(chunk for chunk in chunks if "To operate as a catalyst" in chunk.text)
+    assert vision.text.startswith("The Health and Justice Clinical Reference Group is made up of")
+    assert vision.section == "Health and Justice Clinical Reference Group (CRG) > Vision"
     # an ordinary paragraph that does not introduce a list is no lead-in
     strategy = next(chunk for chunk in chunks if chunk.text.startswith("Developed in collaboration with health"))
     assert strategy.lead_in == ""
