@@ -68,14 +68,14 @@ class Navigator:
         self.collection = collection
         self.embeddings = load_embeddings(self.settings)
         stored = collection.get(include=["documents", "metadatas"])
-        self.store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"])
+        self.vocabulary = Vocabulary(load_glossary(), stored["documents"])
+        self.store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"], self.vocabulary.expand_acronyms)
         self.lexical = LexicalIndex(self.store)
         self.dense = DenseIndex(
             Chroma(client=client, collection_name=collection.name, embedding_function=self.embeddings),
             Chroma(client=client, collection_name=build.sentences.name, embedding_function=self.embeddings),
             self.store,
         )
-        self.vocabulary = Vocabulary(load_glossary(), self.store.texts)
         self.refusal_text = self._refusal_text()
         # Loaded (and an endpoint checked) now, so a missing model or unreachable server fails at start-up.
         self.chat_engine = load_chat_engine(self.settings) if self.settings.engine in GENERATIVE_ENGINES else None

@@ -154,3 +154,13 @@ def test_timings_and_signals_are_reported(navigator):
     answer = navigator.ask("What is a SARC?")
     assert {"guard", "understand", "retrieve", "rescore", "evidence", "compose", "total"} <= set(answer.timings_ms)
     assert 0 < answer.signals["best_dense"] <= 1 and 0 < answer.signals["coverage"] <= 1
+
+
+def test_a_passage_that_writes_only_the_acronym_is_found_by_the_spelled_out_words(navigator):
+    from assistant.text import terms
+
+    row = next(i for i, text in enumerate(navigator.store.texts) if text.startswith("Furthermore, examples were given of shared investment"))
+    assert "police and crime commissioner" not in navigator.store.texts[row].lower()  # it writes "PCC"
+    assert set(terms("police and crime commissioner")) <= set(navigator.store.terms[row])
+    found = navigator.lexical.search(terms("pooled money with a police and crime commissioner"), 3)
+    assert any(p.chunk_id == navigator.store.ids[row] for p in found)
