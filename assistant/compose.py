@@ -166,7 +166,10 @@ def choose_statements(scored: list[Statement], max_statements: int, max_items: i
 
 
 def _repeats(statement: Statement, earlier: Statement) -> bool:
-    """Overlapping chunks repeat sentences; near-identical ones say nothing new."""
+    """Overlapping chunks repeat sentences (alone in one chunk, introducing its list in the next); near-identical
+    ones say nothing new."""
+    if statement.text in (earlier.text, *earlier.items) or earlier.text in statement.items:
+        return True
     a, b = statement.words, earlier.words
     return bool(a) and len(a & b) / len(a | b) > 0.7
 

@@ -156,6 +156,9 @@ def merge_broken_blocks(blocks: list[Block]) -> list[Block]:
             merged[-1] = Block(f"{previous.text} {block.text}", previous.page, "paragraph")
         elif previous and previous.kind == block.kind == "list" and _is_bullet_list(previous) and _is_bullet_list(block):
             merged[-1] = Block(f"{previous.text}\n{block.text}", previous.page, "list")
+        elif previous and previous.kind == "list" and _last_item_unfinished(previous) and looks_like_title(block):
+            # "- ... Delivered by Avon and Wiltshire" / "Partnership service is called ...": one item, wrapped.
+            merged[-1] = Block(f"{previous.text} {block.text}", previous.page, "list")
         else:
             merged.append(block)
     return merged
@@ -207,6 +210,12 @@ def _is_short_numbered_line(text: str) -> bool:
 
 def _continues(left: str, right: str) -> bool:
     return not left.endswith(TERMINAL) and right[:1].islower()
+
+
+def _last_item_unfinished(block: Block) -> bool:
+    """The list's other items end with a full stop and its last does not."""
+    *others, last = block.text.split("\n")
+    return bool(others) and all(item.endswith(TERMINAL) for item in others) and not last.endswith(TERMINAL)
 
 
 def _is_bullet_list(block: Block) -> bool:

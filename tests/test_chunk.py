@@ -108,3 +108,13 @@ def test_numbered_labels_become_a_list_and_stray_labels_and_the_cover_title_are_
     assert not any(chunk.text.startswith("Navigational tool to support the Police") for chunk in chunks)
     # a reading list is kept whole: its first entry is not taken for a label
     assert "The Hewitt Review: an independent review of integrated care systems" in texts
+
+
+def test_a_list_item_wrapped_onto_a_line_of_its_own_stays_one_item():
+    chunks = _chunks()
+    assert not any("Partnership service is called" in chunk.section for chunk in chunks)
+    assert any(
+        "- Advice and Support in Custody and Court Delivered by Avon and Wiltshire Partnership service is called Youth "
+        "Liaison and Diversion" in chunk.text
+        for chunk in chunks
+    )
