@@ -231,8 +231,13 @@ def assess_support(
         reason = f"the guidance never mentions {', '.join(unknown_names_found)}"
     elif missing_numbers:
         reason = f"the guidance never mentions {', '.join(missing_numbers)} in this context"
-    elif best_dense < min_dense or (unknown >= max_unknown and best_dense < unknown_needs_similarity):
+    elif best_dense < min_dense:
         reason = f"no passage is close in meaning (best similarity {best_dense:.2f} < {min_dense:.2f})"
+    elif unknown >= max_unknown and best_dense < unknown_needs_similarity:
+        reason = (
+            f"{unknown:.0%} of the question's words are not in the guidance and no passage is close enough in meaning"
+            f" to make up for it (best similarity {best_dense:.2f} < {unknown_needs_similarity:.2f})"
+        )
     elif coverage < min_coverage:
         reason = f"the passages lack key terms of the question (coverage {coverage:.2f} < {min_coverage:.2f})"
     return Evidence(
