@@ -10,7 +10,7 @@ from assistant.evidence import COUNT
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
 from assistant.settings import Settings
-from assistant.text import sentences, terms
+from assistant.text import is_list_item, sentences, terms
 
 LIST_ITEM_PREFIXES = ("- ",)
 SENTENCE_ENDINGS = (".", "!", "?", ":", ";", "”", '"', ")", "’")
@@ -43,6 +43,12 @@ class Statement:
     items: tuple[str, ...] = ()
     item_passages: tuple[Passage, ...] = ()  # where each item is quoted from: a list may cross a chunk edge
     score: float = 0.0
+    items_left_out: int = 0  # of a list longer than an answer shows
+
+    @property
+    def list_length(self) -> int:
+        """Items of the list this statement quotes, shown or not (a list cut from its lead-in starts the text)."""
+        return len(self.items) + self.items_left_out + (bool(self.items) and is_list_item(self.text))
 
     @cached_property  # stemming is the costly part of scoring, and repeat checks ask again
     def words(self) -> set[str]:
@@ -160,7 +166,12 @@ def choose_statements(scored: list[Statement], max_statements: int, max_items: i
         if any(_repeats(statement, earlier) for earlier in chosen):
             continue
         chosen.append(
-            replace(statement, items=statement.items[:max_items], item_passages=statement.item_passages[:max_items])
+            replace(
+                statement,
+                items=statement.items[:max_items],
+                item_passages=statement.item_passages[:max_items],
+                items_left_out=max(len(statement.items) - max_items, 0),
+            )
         )
     return sorted(chosen, key=lambda s: (s.rank, s.index))
 

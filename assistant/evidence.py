@@ -147,6 +147,42 @@ def counts_it(
     )
 
 
+NUMBER_WORDS = {word: n for n, word in enumerate("two three four five six seven eight nine ten eleven twelve".split(), 2)}
+# "What are the seven priority areas ...", "What four topics ...", "List the names of all 42 ICBs": the question
+# asks for that many things. A number after a noun ("domain 4", "section 136") or a year asks for none.
+ASKS_FOR_N = re.compile(
+    r"^\W*(?:(?:what|which)|(?:what|which|list|name|give)\b[^?]*?\b(?:the|all))\s+(\d{1,2}|"
+    + "|".join(NUMBER_WORDS) + r")\s+(?![^\s]*\d)(?:[\w-]+\s+){0,3}?[\w-]+s\b",
+    re.I,
+)
+ENUMERATION_BREAK = re.compile(r",|;|\band\b|\bor\b")
+
+
+def asked_number_of_things(question: str) -> int:
+    """How many things the question asks to be named (0 if it does not ask for a number of things)."""
+    match = ASKS_FOR_N.search(question)
+    if not match:
+        return 0
+    number = match.group(1).lower()
+    return NUMBER_WORDS.get(number) or int(number)
+
+
+def enumerates(wanted: int, statements: list[tuple[str, int]]) -> bool:
+    """Some statement names that many things: a list of at least that many items, or a sentence that goes on to
+    name them ("five components ... These were A, B, C, D and E."). Each statement comes with its list's length."""
+    for text, listed in statements:
+        if listed >= wanted:
+            return True
+        counted_at = re.search(rf"\b({wanted}|{_number_word(wanted)})\b", text, re.I)
+        if counted_at and len(ENUMERATION_BREAK.findall(text[counted_at.end():])) >= wanted - 1:
+            return True
+    return False
+
+
+def _number_word(n: int) -> str:
+    return next((word for word, value in NUMBER_WORDS.items() if value == n), str(n))
+
+
 def unaddressed_names(
     question: str,
     question_terms: list[str],

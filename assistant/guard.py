@@ -8,6 +8,24 @@ import unicodedata
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LETTERS = re.compile(r"[^\W\d_]+")
 NOT_ENGLISH = "Navigator answers questions in English, from English guidance: please ask your question in English."
+NOT_A_QUESTION_ABOUT_THE_GUIDANCE = (
+    "Navigator only answers questions about working with the NHS, from the guidance it holds, and its instructions "
+    "cannot be changed from the chat. Please ask about the guidance."
+)
+NO_RECORDS = (
+    "Navigator holds published guidance, not records about people: it cannot look up anyone's details, numbers or "
+    "history. Please use your force's systems for that, and ask Navigator about the guidance."
+)
+# Attempts to change what the assistant is or does, in the usual shapes (OWASP LLM01 prompt injection).
+INSTRUCTION_OVERRIDE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|your|the|my|these|those|previous|prior|above|earlier|"
+    r"system|original)\s+){0,3}(?:instructions?|prompts?|guardrails?)\b"
+    r"|\b(?:system|hidden|initial|original)\s+(?:prompt|instructions|override)\b"
+    r"|\bdeveloper mode\b|\bjailbreak|\bDAN mode\b"
+    r"|\byou are (?:now|no longer)\b|\bfrom now on,? you\b|\bpretend (?:to be|you are)\b|\bact as (?:a|an|if)\b"
+    r"|\b(?:print|reveal|show|repeat|output)\b.{0,20}\b(?:your|the)\s+(?:instructions|prompt|configuration|rules)\b",
+    re.I,
+)
 
 
 class QuestionRejected(ValueError):
@@ -39,3 +57,16 @@ def check_language(text: str, is_known_word) -> None:
     found = [w.lower() for w in LETTERS.findall(text)]
     if len(found) >= 3 and sum(map(is_known_word, found)) / len(found) < 0.5:
         raise QuestionRejected(NOT_ENGLISH)
+
+
+def check_instructions(text: str) -> None:
+    """QuestionRejected for an attempt to give Navigator new instructions ("Ignore previous instructions ...")."""
+    if INSTRUCTION_OVERRIDE.search(text):
+        raise QuestionRejected(NOT_A_QUESTION_ABOUT_THE_GUIDANCE)
+
+
+def check_not_a_records_request(asks_for_records: bool) -> None:
+    """QuestionRejected for a request for a person's details ("What is the NHS number of John Smith?"): the
+    guidance holds none, and an answer quoted from nearby passages would mislead."""
+    if asks_for_records:
+        raise QuestionRejected(NO_RECORDS)

@@ -21,9 +21,11 @@ from assistant.compose import Statement, compose_extractive
 from assistant.condense import condense, is_follow_up
 from assistant.embeddings import load_embeddings
 from assistant.evidence import (
+    asked_number_of_things,
     assess_support,
     counted_thing,
     counts_it,
+    enumerates,
     missing_answer_type,
     select_evidence,
     term_coverage,
@@ -32,14 +34,20 @@ from assistant.evidence import (
 )
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
-from assistant.guard import QuestionRejected, check_language, check_question
+from assistant.guard import (
+    QuestionRejected,
+    check_instructions,
+    check_language,
+    check_not_a_records_request,
+    check_question,
+)
 from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, load_chat_engine
-from assistant.privacy import find_personal_data, mask, without_personal_data
+from assistant.privacy import Finding, asks_for_records, find_personal_data, mask, without_personal_data
 from assistant.records import Answer, Evidence, Passage, Query, Question
 from assistant.rescore import rescore
 from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
 from assistant.settings import Settings, get_settings
-from assistant.text import terms
+from assistant.text import terms, words
 from assistant.verify import Thresholds, verify_answer
 from assistant.vocabulary import Vocabulary, load_glossary
 from ingest.index import active_collections, open_client
@@ -68,8 +76,12 @@ class Navigator:
         self.collection = collection
         self.embeddings = load_embeddings(self.settings)
         stored = collection.get(include=["documents", "metadatas"])
-        self.vocabulary = Vocabulary(load_glossary(), stored["documents"])
-        self.store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"], self.vocabulary.expand_acronyms)
+        # Headings are the guidance's words too: "Andy Brooks" is named only in the heading of his biography.
+        self.vocabulary = Vocabulary(
+            load_glossary(),
+            [f"{meta.get('section', '')}\n{text}" for text, meta in zip(stored["documents"], stored["metadatas"])],
+        )
+        self.store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"])
         self.lexical = LexicalIndex(self.store)
         self.dense = DenseIndex(
             Chroma(client=client, collection_name=collection.name, embedding_function=self.embeddings),
@@ -136,7 +148,9 @@ class Navigator:
         """The question tidied; personal data taken out of what is searched, and masked in what is shown."""
         text = check_question(question, self.settings.max_question_chars)
         check_language(text, self.vocabulary.is_known_word)
-        personal = find_personal_data(text)
+        check_instructions(text)
+        personal = [found for found in find_personal_data(text) if not self.names_something_in_the_guidance(found)]
+        check_not_a_records_request(asks_for_records(text, personal))
         searched = without_personal_data(text, personal)
         if not searched:
             raise QuestionRejected(
@@ -145,6 +159,11 @@ class Navigator:
             )
         earlier = tuple(without_personal_data(h, find_personal_data(h)) for h in history if h and h.strip())
         return Question(searched, earlier, mask(text, personal), tuple(finding.kind for finding in personal))
+
+    def names_something_in_the_guidance(self, finding: Finding) -> bool:
+        """A "name" the guidance itself uses ("the history of Liaison and Diversion", "Andy Brooks") is what the
+        question is about, not personal data to take out of it."""
+        return finding.kind == "name" and all(self.vocabulary.word_counts[w] for w in words(finding.value))
 
     def understand(self, question: Question) -> tuple[list[Query], str]:
         """The queries to search with: the question as asked and, for a follow-up, made self-contained; each
@@ -241,8 +260,9 @@ class Navigator:
     ) -> tuple[str, float]:
         """Why the composed answer does not answer the question ('' if it does), and the share of the question's
         terms it quotes."""
-        quoted = {t for st in statements for t in st.words | set(terms(f"{st.passage.title}\n{st.passage.section}"))}
-        coverage = term_coverage(wanted, quoted, self.store)
+        # A sentence is read under its heading and document title ("Andy is a practising ..." under "Andy Brooks").
+        in_context = [st.words | set(terms(f"{st.passage.title}\n{st.passage.section}")) for st in statements]
+        coverage = term_coverage(wanted, set().union(*in_context), self.store)
         if not statements:
             return "no sentence of the passages matches the question", coverage
         best_first = sorted(statements, key=lambda st: st.score, reverse=True)
@@ -252,8 +272,11 @@ class Navigator:
         units = [unit for st in statements for unit in (st.text, *st.items)]
         if counted and not counts_it(counted, units, question, self.store, self.settings.name_context_coverage):
             return "the guidance does not give the number asked for", coverage
+        asked_for = asked_number_of_things(question)
+        if asked_for and not enumerates(asked_for, [(st.text, st.list_length) for st in statements]):
+            return f"the guidance does not name the {asked_for} things asked for", coverage
         names = unaddressed_names(
-            question, wanted, [st.words for st in statements], self.store,
+            question, wanted, in_context, self.store,
             self.settings.rare_name_chunks, self.settings.name_context_coverage,
         )
         if names:

@@ -77,6 +77,21 @@ def find_personal_data(text: str) -> list[Finding]:
     return kept
 
 
+# "the NHS number of John Smith", "the medical history of my suspect Jane Doe", "John Smith's address"
+RECORD = r"(?:number|records?|history|details|address|whereabouts|date of birth|convictions|record)"
+RECORD_BEFORE = re.compile(rf"\b{RECORD}\s+(?:of|for|on)\s+(?:(?:my|the|this|that|our|a)\s+(?:{PERSON_ROLE})\s*,?\s*)?$", re.I)
+RECORD_AFTER = re.compile(rf"^['’]s?\s+(?:[\w-]+\s+)?{RECORD}\b", re.I)
+
+
+def asks_for_records(text: str, findings: list[Finding]) -> bool:
+    """The question asks for the details, numbers or history of a person it names (pass only the findings that
+    are personal data: "the history of Liaison and Diversion" names no person)."""
+    return any(
+        finding.kind == "name" and (RECORD_BEFORE.search(text[: finding.start]) or RECORD_AFTER.match(text[finding.end :]))
+        for finding in findings
+    )
+
+
 KINDS = sorted({kind for kind, _, _ in RECOGNISERS})
 PLACEHOLDER = re.compile(r"\[(?:" + "|".join(re.escape(kind) for kind in KINDS) + r")\]")
 

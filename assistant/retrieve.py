@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
 
 import bm25s
 import numpy as np
@@ -17,24 +16,17 @@ from assistant.text import terms
 class ChunkStore:
     """Every indexed chunk, held in memory for BM25, term statistics and neighbour look-ups."""
 
-    def __init__(
-        self,
-        ids: list[str],
-        texts: list[str],
-        metadatas: list[dict],
-        spell_out: Callable[[str], dict[str, str]] | None = None,
-    ):
+    def __init__(self, ids: list[str], texts: list[str], metadatas: list[dict]):
         self.ids = ids
         self.texts = texts
         self.metadatas = metadatas
         self.row = {cid: i for i, cid in enumerate(ids)}
         self._by_position = {(m.get("source"), int(m.get("position", -1))): i for i, m in enumerate(metadatas)}
         # The title, heading path and lead-in are searchable too: officers ask about "the blog" or "the
-        # collaboration guide", and a list cut from its lead-in does not say what it lists.
-        # So is each acronym's spelled-out form: "who leads an integrated care board" finds "ICBs ... led by".
-        spell_out = spell_out or (lambda text: {})
+        # collaboration guide", and a list cut from its lead-in does not say what it lists. So are the acronyms
+        # spelled out: "who leads an integrated care board" finds "ICBs ... led by".
         self.terms = [
-            terms("\n".join((m.get("title", ""), m.get("section", ""), m.get("lead_in", ""), t, *spell_out(t).values())))
+            terms("\n".join(m.get(field, "") for field in ("title", "section", "lead_in", "acronyms")) + "\n" + t)
             for t, m in zip(texts, metadatas)
         ]
         self.document_frequency = Counter(term for chunk_terms in self.terms for term in set(chunk_terms))

@@ -17,6 +17,8 @@ QUESTION_WORDS = frozenset(
     "ok okay thanks thank different subject switching switch topic another question also".split()
 )
 STOPWORDS = frozenset(STOPWORDS_EN) | QUESTION_WORDS
+# The stemmer leaves "JSNAs" and "CCGs" as they are (it keeps an "s" after a vowel or with no vowel before it).
+ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z&]*[A-Z])['’]?s\b")
 LIST_NUMBER = re.compile(r"^\d{1,2}[.)]\s")
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[A-Z0-9“‘\"'(])")
 
@@ -33,7 +35,7 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms: what BM25, coverage and overlap are computed on."""
-    return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
+    return _stemmer().stemWords([w for w in words(ACRONYM_PLURAL.sub(r"\1", text)) if w not in STOPWORDS])
 
 
 def is_list_item(line: str) -> bool:

@@ -23,6 +23,27 @@ def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def acronym_pattern(glossary: dict[str, str], any_case: bool) -> re.Pattern:
+    """Matches a glossary acronym as a word, plural or possessive too ("ICBs", "SARC's")."""
+    alternatives = "|".join(re.escape(a) for a in sorted(glossary, key=len, reverse=True))
+    return re.compile(rf"(?<![\w&])({alternatives})(?:['’]?s)?(?![\w&])", re.IGNORECASE if any_case else 0)
+
+
+def acronyms_written(text: str, glossary: dict[str, str]) -> dict[str, str]:
+    """Each acronym the text writes in capitals, with its spelled-out form (for a passage of the guidance)."""
+    capitals = {acronym.upper(): expansion for acronym, expansion in glossary.items()}
+    if not capitals:
+        return {}
+    return {match.group(1): capitals[match.group(1)] for match in acronym_pattern(capitals, any_case=False).finditer(text)}
+
+
+def spelled_out(text: str, acronyms: dict[str, str]) -> str:
+    """The text followed by the spelled-out form of each acronym it writes: an embedding model that has never
+    met "ICB" then reads "integrated care board" (as an officer's question may put it)."""
+    found = acronyms_written(text, acronyms)
+    return f"{text} ({'; '.join(f'{a}: {e}' for a, e in found.items())})" if found else text
+
+
 class Vocabulary:
     """The glossary plus the words of the indexed corpus."""
 
@@ -35,8 +56,7 @@ class Vocabulary:
         self._ordinary = {word for text in texts for word in re.findall(r"\b[a-z]{2,}\b", text)}
         self._candidates = [word for word in self.word_counts if len(word) >= 4 and not word.isdigit()]
         # Upper-case acronyms always match; lower-case ones ("sarc?") only where that is not an ordinary word.
-        alternatives = "|".join(re.escape(a) for a in sorted(self.glossary, key=len, reverse=True))
-        self._acronym = re.compile(rf"(?<![\w&])({alternatives})(?:['’]?s)?(?![\w&])", re.IGNORECASE)
+        self._acronym = acronym_pattern(self.glossary, any_case=True)
 
     def expand_acronyms(self, text: str) -> dict[str, str]:
         """Each acronym in the text, mapped to its spelled-out form."""

@@ -58,7 +58,6 @@ def stage_ingest(model: str) -> dict:
 
     from assistant.embeddings import resolve_model_path
     from assistant.settings import Settings
-    from assistant.text import sentences
     from ingest.__main__ import build_chunks, ingest
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -73,7 +72,7 @@ def stage_ingest(model: str) -> dict:
         size_mb = sum(p.stat().st_size for p in settings.index_dir.rglob("*") if p.is_file()) / 1e6
 
         chunks, _, _ = build_chunks(settings.corpus_dir, settings)
-        texts = [c.embedded_text for c in chunks] + [s for c in chunks for s in sentences(c.text)]
+        texts = [c.embedded_text for c in chunks] + [s for c in chunks for s in c.embedded_sentences()]
         model_obj = SentenceTransformer(resolve_model_path(settings), device="cpu")
         model_obj.encode(texts[:8], batch_size=settings.embedding_batch_size)  # warm up
         started = time.perf_counter()

@@ -10,7 +10,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.settings import Settings, get_settings
-from ingest.chunk import chunk_document
+from assistant.vocabulary import load_glossary
+from ingest.chunk import chunk_document, note_acronyms
 from ingest.clean import clean_document
 from ingest.documents import Chunk, LoadedDocument, Skipped
 from ingest.index import IngestReport, open_client, sync_index
@@ -24,6 +25,7 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
     chunks: list[Chunk] = []
     skipped: list[Skipped] = []
     files = 0
+    glossary = load_glossary()
     for item in load_corpus(corpus_dir, settings.max_unpacked_mb * 1_000_000):
         if isinstance(item, Skipped):
             skipped.append(item)
@@ -42,6 +44,7 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
         except Exception as exc:  # one odd file must never stop the rest of the corpus
             skipped.append(Skipped(document.source, f"could not be split into passages ({type(exc).__name__}: {exc})"))
             continue
+        pieces = note_acronyms(pieces, glossary)
         if not pieces:
             skipped.append(Skipped(document.source, "no passage of text long enough to index"))
             continue

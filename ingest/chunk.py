@@ -9,6 +9,7 @@ from dataclasses import replace
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.text import is_list_item, sentences
+from assistant.vocabulary import acronyms_written
 from ingest.clean import MAX_TITLE_CHARS, looks_like_title
 from ingest.documents import Block, Chunk, LoadedDocument, Section
 
@@ -124,6 +125,11 @@ def chunk_document(
                 )
             )
     return find_lead_ins(chunks)
+
+
+def note_acronyms(chunks: list[Chunk], glossary: dict[str, str]) -> list[Chunk]:
+    """Record what each acronym a chunk writes stands for: searched and embedded with it."""
+    return [replace(chunk, acronyms=acronyms_written(chunk.text, glossary)) for chunk in chunks]
 
 
 def find_lead_ins(chunks: list[Chunk]) -> list[Chunk]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from assistant.text import sentences
+from assistant.vocabulary import spelled_out
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -69,12 +72,21 @@ class Chunk:
     date: str = ""
     context: str = ""  # heading path put in front of the text for embedding (see chunk.heading_context)
     lead_in: str = ""  # the sentence introducing a list or section this chunk continues (see chunk.find_lead_ins)
+    acronyms: dict[str, str] = field(default_factory=dict)  # the glossary acronyms the text writes, spelled out
 
     @property
     def embedded_text(self) -> str:
         """What the embedding model sees: the heading path gives a short chunk its topic, the lead-in
-        says what a list that starts the chunk is a list of."""
-        return "\n".join(part for part in (self.context, self.lead_in, self.text) if part)
+        says what a list that starts the chunk is a list of, the glossary what its acronyms stand for."""
+        return "\n".join(part for part in (self.context, self.lead_in, self.text, self.acronyms_note) if part)
+
+    @property
+    def acronyms_note(self) -> str:
+        return "; ".join(f"{acronym}: {expansion}" for acronym, expansion in self.acronyms.items())
+
+    def embedded_sentences(self) -> list[str]:
+        """Each of ``sentences(text)`` as the embedding model sees it: with its acronyms spelled out."""
+        return [spelled_out(sentence, self.acronyms) for sentence in sentences(self.text)]
 
     @property
     def id(self) -> str:
@@ -92,6 +104,7 @@ class Chunk:
             "publisher": self.publisher,
             "date": self.date,
             "lead_in": self.lead_in,
+            "acronyms": self.acronyms_note,
         }
         if self.page is not None:
             meta["page"] = self.page

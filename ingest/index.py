@@ -151,10 +151,14 @@ def _timed(embed_texts, report: IngestReport):
 
 
 def _add_chunks(build: IndexCollections, chunks: list[Chunk], embed_texts) -> int:
-    units = [(chunk.id, index, text) for chunk in chunks for index, text in enumerate(sentences(chunk.text))]
+    units = [
+        (chunk.id, index, text, read)
+        for chunk in chunks
+        for index, (text, read) in enumerate(zip(sentences(chunk.text), chunk.embedded_sentences()))
+    ]
     # One call for the chunks and their sentences: the model sorts a call's texts by length, so mixing
     # them pads less than two calls would.
-    vectors = embed_texts([chunk.embedded_text for chunk in chunks] + [text for _, _, text in units])
+    vectors = embed_texts([chunk.embedded_text for chunk in chunks] + [read for *_, read in units])
     build.chunks.add(
         ids=[chunk.id for chunk in chunks],
         embeddings=vectors[: len(chunks)],
@@ -163,10 +167,10 @@ def _add_chunks(build: IndexCollections, chunks: list[Chunk], embed_texts) -> in
     )
     if units:
         build.sentences.add(
-            ids=[f"{cid}-{index}" for cid, index, _ in units],
+            ids=[f"{cid}-{index}" for cid, index, *_ in units],
             embeddings=vectors[len(chunks) :],
-            documents=[text for _, _, text in units],
-            metadatas=[{"chunk_id": cid, "index": index} for cid, index, _ in units],
+            documents=[text for _, _, text, _ in units],
+            metadatas=[{"chunk_id": cid, "index": index} for cid, index, *_ in units],
         )
     return len(units)
 

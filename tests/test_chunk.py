@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.settings import Settings
+from assistant.text import sentences
 from ingest.__main__ import build_chunks
 from tests.conftest import CORPUS
 
@@ -118,3 +119,12 @@ def test_a_list_item_wrapped_onto_a_line_of_its_own_stays_one_item():
         "Liaison and Diversion" in chunk.text
         for chunk in chunks
     )
+
+
+def test_acronyms_are_spelled_out_for_search_and_embedding():
+    chunk = next(chunk for chunk in _chunks() if chunk.text.startswith("ICBs operate as single boards"))
+    assert chunk.acronyms["ICB"] == "integrated care board"
+    assert chunk.metadata()["acronyms"].startswith("ICB: integrated care board")
+    first = chunk.embedded_sentences()[0]
+    assert first.startswith("ICBs operate as single boards led by a chair") and first.endswith("(ICB: integrated care board)")
+    assert len(chunk.embedded_sentences()) == len(sentences(chunk.text))  # one vector per sentence shown

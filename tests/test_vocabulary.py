@@ -83,3 +83,10 @@ def test_names_the_corpus_never_mentions_are_found(vocabulary):
 )
 def test_an_answer_must_hold_what_the_question_asks_for(question, answer, missing):
     assert missing_answer_type(question, [answer]) == missing
+
+
+def test_an_acronyms_plural_is_the_acronym():
+    from assistant.text import terms
+
+    # the stemmer alone keeps the "s" of "JSNAs" and "CCGs"
+    assert terms("JSNAs, CCGs and SARC's") == terms("JSNA, CCG and SARC")
