@@ -57,8 +57,8 @@ class Statement:
 
 def candidate_statements(evidence: list[Passage]) -> list[Statement]:
     """Every sentence of the evidence, grouped so that each statement can be read on its own:
-    a list joins the sentence that introduces it, and a stub ("It aims to:") or a sentence that points
-    back ("These were ...") joins the sentence before it."""
+    a list joins the sentence that introduces it, and a stub ("It aims to:"), a sentence that points
+    back ("These were ...") or one that a colon introduces joins the sentence before it."""
     statements: list[Statement] = []
     for rank, passage in enumerate(evidence):
         units = sentences(passage.text)
@@ -97,7 +97,8 @@ def _leans_on(last: Statement, unit: str, passage: Passage) -> bool:
     if last.passage.chunk_id != passage.chunk_id or last.items or last.span >= MAX_SPAN:
         return False
     stub = unit.endswith(":") and len(unit.split()) <= STUB_WORDS
-    return stub or bool(POINTS_BACK.match(unit))
+    introduced = last.text.endswith(":")  # "... whose core vision and mission is as follows:" then its text
+    return stub or introduced or bool(POINTS_BACK.match(unit))
 
 
 def _continues_list(statement: Statement, passage: Passage) -> bool:

@@ -94,7 +94,7 @@ def missing_answer_type(question: str, best_statements: list[str]) -> str:
 HOW_MANY = re.compile(r"\bhow many ((?:[\w’'&-]+ ?){1,8})", re.I)
 COUNT = re.compile(
     r"\b\d[\d,]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|dozen)\b", re.I
+    r"hundred|thousand|dozen)\b(?!-)", re.I  # "a two-way resource" counts nothing
 )
 # What a "how many" asks about, up to the end of its clause ("... and how many SARCs are there?").
 COUNTING_CLAUSE = re.compile(r"\bhow many (.*?)(?:[?.!]|\s(?:and|but)\s+(?:what|when|who|how|which|where|why)\b|$)", re.I)

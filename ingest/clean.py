@@ -25,6 +25,7 @@ FOOTNOTE_URL = re.compile(r"^\s*\S{0,3}\s*https?://\S+\s*$")
 # A bibliographic footnote: a marker, then "Edge et al." or "Lozito and Horsley, 2020".
 FOOTNOTE_CITATION = re.compile(r"^\s*[0-9%'\"]{1,2}\s+[A-Z][a-z]+(?:\s+et al\.|\s+and\s+[A-Z][a-z]+,\s+(?:19|20)\d\d)")
 MAX_TITLE_CHARS = 130
+DEFINITION = re.compile(r"^[A-Z][\w&’'-]*(?: [\w&’'-]+){0,4}: \S")  # "Provider collaboratives: these are ..."
 NUMBERED_LABEL = re.compile(r"^([A-Z][a-z]+)\s+(?:\d{1,2}|[A-Z])\b")  # "Domain 1 – ...", "Stage B: ..."
 TERMINAL = tuple(".!?:;”\"’)")
 WORD = re.compile(r"[A-Za-z]+")
@@ -40,7 +41,8 @@ def clean_document(doc: LoadedDocument) -> list[Block]:
     for page, page_lines in zip(doc.pages, pages):
         lines.extend((line, page.number) for line in drop_junk_lines(page_lines))
         lines.append(("", page.number))
-    return label_runs_as_lists(merge_broken_blocks(assemble_blocks(lines, vocabulary)))
+    blocks = merge_broken_blocks(assemble_blocks(lines, vocabulary))
+    return definitions_as_lists(label_runs_as_lists(blocks))
 
 
 def fix_line(line: str) -> str:
@@ -190,6 +192,30 @@ def label_runs_as_lists(blocks: list[Block], shortest_run: int = 3) -> list[Bloc
             grouped.append(blocks[index])
             index += 1
     return grouped
+
+
+def definitions_as_lists(blocks: list[Block]) -> list[Block]:
+    """Paragraphs that each define a term ("Integrated Care Board: individuals responsible for ...") right after
+    a lead-in ("The main components of an ICS are:") are the items of a list that lost its bullets."""
+    grouped: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        grouped.append(block)
+        index += 1
+        if block.kind != "paragraph" or not block.text.endswith(":"):
+            continue
+        run = []
+        while index + len(run) < len(blocks) and _is_definition(blocks[index + len(run)]):
+            run.append(blocks[index + len(run)])
+        if len(run) >= 2:
+            grouped.append(Block("\n".join(f"- {item.text}" for item in run), run[0].page, "list"))
+            index += len(run)
+    return grouped
+
+
+def _is_definition(block: Block) -> bool:
+    return block.kind == "paragraph" and bool(DEFINITION.match(block.text))
 
 
 def _numbered_label_run(blocks: list[Block], start: int) -> list[Block]:

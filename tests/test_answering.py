@@ -78,6 +78,7 @@ def test_questions_the_guidance_does_not_answer_are_refused(navigator, question)
         ("How many Liaison and Diversion trial schemes were announced?", "ten"),
         ("What kind of organisation is Revolving Doors?", "charity"),  # a rare name, asked about itself
         ("Who is Andy Brooks?", "primary care doctor"),  # named only in the heading of his biography
+        ("H&J CRG - what is its vision?", "catalyst"),  # the text a colon introduces comes with it
         # as many things as asked for: a list, or a sentence that goes on to name them
         ("What are the seven priority areas in the health and justice strategic direction?", "radical upgrade"),
         ("What five components of successful partnerships did NCVO identify?", "shared vision and values"),

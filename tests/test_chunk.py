@@ -99,10 +99,12 @@ def test_a_list_cut_from_its_lead_in_carries_the_lead_in_into_search():
     assert strategy.lead_in == ""
 
 
-def test_numbered_labels_become_a_list_and_stray_labels_and_the_cover_title_are_dropped():
+def test_numbered_labels_and_definitions_become_lists_and_stray_labels_and_the_cover_title_are_dropped():
     chunks = _chunks()
     texts = "\n".join(chunk.text for chunk in chunks)
     assert "- Domain 1 – Preventing people from dying prematurely\n- Domain 2 – Enhancing" in texts
+    # so are paragraphs that each define a term after a lead-in ("The main components of an ICS are:")
+    assert "\n- Integrated Care Board: individuals responsible for managing the NHS budget" in texts
     # link labels ending a section, and a cover page that only repeats the document's title, are not passages
     for label in ("Liaison and Diversion programme details", "Health and Justice resources page"):
         assert label not in texts
