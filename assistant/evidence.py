@@ -256,7 +256,9 @@ def assess_support(
     unknown_needs_similarity: float = 0.0,
 ) -> Evidence:
     """Supported only if the passages are close in meaning AND hold the question's key terms, names and numbers."""
-    coverage = term_coverage(question_terms, {t for p in evidence for t in store.terms[store.row[p.chunk_id]]}, store)
+    # Of the words the guidance uses: words it never uses are weighed once, by the unknown-share rule below.
+    known = [term for term in question_terms if store.document_frequency[term]]
+    coverage = term_coverage(known, {t for p in evidence for t in store.terms[store.row[p.chunk_id]]}, store)
     unknown = unknown_share(question_terms, store)
     evidence_text = " ".join(f"{p.section} {p.text}" for p in evidence).lower()
     missing_numbers = [n for n in NUMBER.findall(question.lower()) if not re.search(rf"\b{n}\b", evidence_text)]
