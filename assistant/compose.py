@@ -16,8 +16,8 @@ LIST_ITEM_PREFIXES = ("- ",)
 SENTENCE_ENDINGS = (".", "!", "?", ":", ";", "”", '"', ")", "’")
 STUB_WORDS = 5  # "It aims to:" says nothing without the sentence before it
 MAX_SPAN = 3
-# A sentence opening with one of these points back ("These were building relationships, ...").
-POINTS_BACK = re.compile(r"^(These|This|They|Those|Such|Its|Their|It)\b")
+# A sentence opening with one of these points back ("These were building relationships, ...", "Reasons for this").
+POINTS_BACK = re.compile(r"^(These|This|They|Those|Such|Its|Their|It)\b|^\w+(?: \w+)? (?:for|of|to) (?:this|these|that)\b")
 # What a question asks for, and what a sentence that answers it contains: preferred when choosing sentences.
 WANTS = [
     (re.compile(r"\bwhen\b|\bwhat (year|date)\b|\bhow long ago\b", re.I),
