@@ -134,7 +134,8 @@ def note_acronyms(chunks: list[Chunk], glossary: dict[str, str]) -> list[Chunk]:
 
 def find_lead_ins(chunks: list[Chunk]) -> list[Chunk]:
     """Give each chunk the sentence that introduces it when that sentence was cut off into the chunk before:
-    "Services commissioned directly by the ICB include:" for a chunk that is the rest of that list."""
+    "Services commissioned directly by the ICB include:" for a chunk that is the rest of that list, or the
+    sentence just before a list that starts the chunk ("... to fulfil the following outcomes ...")."""
     found: list[Chunk] = []
     for chunk in chunks:
         before = found[-1] if found else None
@@ -142,7 +143,7 @@ def find_lead_ins(chunks: list[Chunk]) -> list[Chunk]:
         if units and units[-1].endswith(":") and before.section == chunk.section:
             lead_in = units[-1]
         elif before and before.section == chunk.section and is_list_item(chunk.text.lstrip()):
-            lead_in = _lead_in_at_end(units) or before.lead_in
+            lead_in = _lead_in_at_end(units) or before.lead_in or (units[-1] if units else "")
         else:
             lead_in = ""
         found.append(replace(chunk, lead_in=lead_in))

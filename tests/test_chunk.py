@@ -94,6 +94,9 @@ def test_a_list_cut_from_its_lead_in_carries_the_lead_in_into_search():
     vision = next(chunk for chunk in chunks if "To operate as a catalyst" in chunk.text)
     assert vision.text.startswith("The Health and Justice Clinical Reference Group is made up of")
     assert vision.section == "Health and Justice Clinical Reference Group (CRG) > Vision"
+    # the sentence just before a list is its lead-in, with or without a colon
+    outcomes = next(chunk for chunk in chunks if chunk.text.startswith("- Develop the understanding of the healthcare"))
+    assert outcomes.lead_in.startswith("NHS England works in partnership with Youth Justice Board")
     # an ordinary paragraph that does not introduce a list is no lead-in
     strategy = next(chunk for chunk in chunks if chunk.text.startswith("Developed in collaboration with health"))
     assert strategy.lead_in == ""
