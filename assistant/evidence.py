@@ -190,8 +190,9 @@ def unaddressed_names(
     store: ChunkStore,
     rare: int,
     min_coverage: float,
+    glossary: dict[str, str],
 ) -> list[str]:
-    """Rare names in the question ("Surrey", "Birmingham and Solihull") that no sentence of the answer speaks
+    """Rare names in the question ("Surrey", "Birmingham and Solihull", "CQC") that no sentence of the answer speaks
     of together with the rest of the question: a question about one place or body is not answered by a
     sentence about such bodies in general, nor by one that mentions the place for another reason.
 
@@ -199,12 +200,16 @@ def unaddressed_names(
     only a sentence that mentions it.
     """
     missing = []
+    seen: set[tuple[str, ...]] = set()
     for name, asks_what_it_is in _names(question):
         stems = terms(name)
-        if not stems or min(store.document_frequency[s] for s in stems) > rare:
+        if not stems or tuple(stems) in seen or min(store.document_frequency[s] for s in stems) > rare:
             continue
-        together = [found for found in statement_terms if set(stems) <= found]
-        rest = [t for t in question_terms if t not in stems]
+        seen.add(tuple(stems))
+        # an acronym is spoken of by its spelled-out form too ("Sexual Assault Referral Centres" for "SARCs")
+        forms = [set(stems)] + [set(terms(glossary[acronym])) for acronym in _acronyms(name, glossary)]
+        together = [found for found in statement_terms if any(form <= found for form in forms)]
+        rest = [t for t in question_terms if t not in stems and not any(t in form for form in forms[1:])]
         if together and (
             asks_what_it_is or not rest or any(term_coverage(rest, found, store) >= min_coverage for found in together)
         ):
@@ -217,9 +222,13 @@ NAME_RUN = re.compile(r"(?<![\w&])[A-Z][\w’'-]*(?: (?:and |of |the )?[A-Z][\w�
 ASKS_WHAT_IT_IS = re.compile(r"\b(is|are|was|were)( (the|a|an))?\s*$", re.I)
 
 
+def _acronyms(name: str, glossary: dict[str, str]) -> list[str]:
+    return [word.removesuffix("s") for word in name.split() if word.removesuffix("s") in glossary]
+
+
 def _names(question: str) -> list[tuple[str, bool]]:
-    """Runs of capitalised words, not at the start of a sentence and not acronyms ("SARCs"), each with whether
-    the question asks what it is."""
+    """Runs of capitalised words, not at the start of a sentence, each with whether the question asks what it is.
+    An acronym counts on its own ("the CQC"), not as part of a longer name ("Frimley ICB": Frimley)."""
     starts = {match.start(1) for match in SENTENCE_START.finditer(question)}
     found = []
     for match in NAME_RUN.finditer(question):
@@ -227,7 +236,8 @@ def _names(question: str) -> list[tuple[str, bool]]:
         if match.start() in starts:
             words = words[1:]
         words = [w.strip("’'-") for w in words]
-        words = [w for w in words if not w.removesuffix("s").isupper()]
+        if len(words) > 1:  # "Birmingham and Solihull ICB" names a place; "the CQC" alone names a body
+            words = [w for w in words if not w.removesuffix("s").isupper()]
         while words and words[0] in ("and", "of", "the"):
             words = words[1:]
         if words and len(" ".join(words)) >= 3:

@@ -277,7 +277,7 @@ class Navigator:
             return f"the guidance does not name the {asked_for} things asked for", coverage
         names = unaddressed_names(
             question, wanted, in_context, self.store,
-            self.settings.rare_name_chunks, self.settings.name_context_coverage,
+            self.settings.rare_name_chunks, self.settings.name_context_coverage, self.vocabulary.glossary,
         )
         if names:
             return f"the answer found says nothing about {', '.join(names)}", coverage

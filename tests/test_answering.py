@@ -61,6 +61,8 @@ def test_a_list_question_gets_the_list(navigator):
         # The guidance mentions the eight actions and all 42 boards, but names none of them
         "What are the eight urgent actions on health inequalities that were set out on 31 July?",
         "List the names of all 42 integrated care boards.",
+        # a rare acronym is a name too: the answer speaks of the CQC, but not of custody suites it rated
+        "Which custody suites has the CQC rated inadequate?",
     ],
 )
 def test_questions_the_guidance_does_not_answer_are_refused(navigator, question):
@@ -82,6 +84,8 @@ def test_questions_the_guidance_does_not_answer_are_refused(navigator, question)
         # words the guidance never uses ("handed over") do not count against the evidence twice, and
         # "Reasons for this include ..." comes with the sentence it points back to
         ("Why was Health and Justice commissioning not handed over to the ICSs?", "complexity"),
+        # a sentence that spells the acronym out speaks of it ("sexual assault service commissioning")
+        ("When did NHS England take over SARC commissioning and how many SARCs are there?", "36"),
         # as many things as asked for: a list, or a sentence that goes on to name them
         ("What are the seven priority areas in the health and justice strategic direction?", "radical upgrade"),
         ("What five components of successful partnerships did NCVO identify?", "shared vision and values"),
