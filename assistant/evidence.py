@@ -26,6 +26,11 @@ ANSWER_TYPES = [
     ("a time of day",
      re.compile(r"\bwhat time\b|\bopening (hours|times)\b|\bwhen does\b.*\bopen\b", re.I),
      re.compile(r"\b\d{1,2}(:\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b|\b24 hours\b", re.I)),
+    ("the findings asked for",  # "What did the interim evaluation find?" is not answered by "findings are expected"
+     re.compile(r"\bwhat (?:did|does|do|has|have)\b[^?]{0,80}?\b(?:find|show|conclude|recommend|identify)\b|"
+                r"\bwhat (?:were|are|was|is) the (?:results?|findings|conclusions|recommendations)\b", re.I),
+     re.compile(r"\b(?:found|finds|showed|shows|shown|concluded|recommended|recommends|identified|identifies|"
+                r"revealed|reported)\b", re.I)),
     ("a number",
      re.compile(r"\bhow many\b", re.I),
      re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b", re.I)),

@@ -63,6 +63,8 @@ def test_a_list_question_gets_the_list(navigator):
         "List the names of all 42 integrated care boards.",
         # a rare acronym is a name too: the answer speaks of the CQC, but not of custody suites it rated
         "Which custody suites has the CQC rated inadequate?",
+        # findings asked for; the guidance says only that they are expected
+        "What did the interim evaluation of the BNSSG Vanguard find?",
     ],
 )
 def test_questions_the_guidance_does_not_answer_are_refused(navigator, question):
@@ -86,6 +88,7 @@ def test_questions_the_guidance_does_not_answer_are_refused(navigator, question)
         ("Why was Health and Justice commissioning not handed over to the ICSs?", "complexity"),
         # a sentence that spells the acronym out speaks of it ("sexual assault service commissioning")
         ("When did NHS England take over SARC commissioning and how many SARCs are there?", "36"),
+        ("What three main barriers to collaboration has previous research found?", "sharing data"),  # "identified"
         # as many things as asked for: a list, or a sentence that goes on to name them
         ("What are the seven priority areas in the health and justice strategic direction?", "radical upgrade"),
         ("What five components of successful partnerships did NCVO identify?", "shared vision and values"),
