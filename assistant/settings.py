@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     min_term_coverage: float = Field(0.25, description="share of the question's terms found in the evidence")
     min_answer_coverage: float = Field(0.20, description="share found in the sentences the answer quotes")
     max_unknown_share: float = Field(0.5, description="share of the question in words the corpus never uses ...")
-    unknown_needs_similarity: float = Field(0.45, description="... above which a sentence this similar is needed")
+    unknown_needs_similarity: float = Field(0.44, description="... above which a sentence this similar is needed")
     rare_name_chunks: int = Field(3, description="a name in at most this many chunks must appear in the answer ...")
     name_context_coverage: float = Field(0.4, description="... in a sentence holding this share of the question")
 
