@@ -16,14 +16,15 @@ NO_RECORDS = (
     "Navigator holds published guidance, not records about people: it cannot look up anyone's details, numbers or "
     "history. Please use your force's systems for that, and ask Navigator about the guidance."
 )
-# Attempts to change what the assistant is or does, in the usual shapes (OWASP LLM01 prompt injection).
+# Attempts to change what the assistant is or does, in the usual shapes (OWASP LLM01 prompt injection). Only
+# phrases addressed to the assistant: "ICSs act as a convenor", "show me the rules on sharing" are questions.
 INSTRUCTION_OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|your|the|my|these|those|previous|prior|above|earlier|"
     r"system|original)\s+){0,3}(?:instructions?|prompts?|guardrails?)\b"
     r"|\b(?:system|hidden|initial|original)\s+(?:prompt|instructions|override)\b"
     r"|\bdeveloper mode\b|\bjailbreak|\bDAN mode\b"
-    r"|\byou are (?:now|no longer)\b|\bfrom now on,? you\b|\bpretend (?:to be|you are)\b|\bact as (?:a|an|if)\b"
-    r"|\b(?:print|reveal|show|repeat|output)\b.{0,20}\b(?:your|the)\s+(?:instructions|prompt|configuration|rules)\b",
+    r"|\byou are (?:now|no longer)\b|\bfrom now on,? you\b|\bpretend (?:to be|you are)\b"
+    r"|\b(?:print|reveal|show|repeat|output)\b.{0,20}\byour\s+(?:instructions|prompt|configuration|rules)\b",
     re.I,
 )
 

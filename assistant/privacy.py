@@ -77,7 +77,7 @@ def find_personal_data(text: str) -> list[Finding]:
     return kept
 
 
-# "the NHS number of John Smith", "the medical history of my suspect Jane Doe", "John Smith's address"
+# "the NHS number of John Smith", "the medical history of my suspect Jane Doe", "my suspect Jane Doe's address"
 RECORD = r"(?:number|records?|history|details|address|whereabouts|date of birth|convictions|record)"
 RECORD_BEFORE = re.compile(rf"\b{RECORD}\s+(?:of|for|on)\s+(?:(?:my|the|this|that|our|a)\s+(?:{PERSON_ROLE})\s*,?\s*)?$", re.I)
 RECORD_AFTER = re.compile(rf"^['’]s?\s+(?:[\w-]+\s+)?{RECORD}\b", re.I)
