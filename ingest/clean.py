@@ -186,7 +186,7 @@ def label_runs_as_lists(blocks: list[Block], shortest_run: int = 3) -> list[Bloc
     while index < len(blocks):
         run = _numbered_label_run(blocks, index)
         if len(run) >= shortest_run:
-            grouped.append(Block("\n".join(f"- {block.text}" for block in run), run[0].page, "list"))
+            grouped.append(_as_list(run))
             index += len(run)
         else:
             grouped.append(blocks[index])
@@ -209,9 +209,13 @@ def definitions_as_lists(blocks: list[Block]) -> list[Block]:
         while index + len(run) < len(blocks) and _is_definition(blocks[index + len(run)]):
             run.append(blocks[index + len(run)])
         if len(run) >= 2:
-            grouped.append(Block("\n".join(f"- {item.text}" for item in run), run[0].page, "list"))
+            grouped.append(_as_list(run))
             index += len(run)
     return grouped
+
+
+def _as_list(run: list[Block]) -> Block:
+    return Block("\n".join(f"- {block.text}" for block in run), run[0].page, "list")
 
 
 def _is_definition(block: Block) -> bool:

@@ -72,7 +72,7 @@ class Chunk:
     date: str = ""
     context: str = ""  # heading path put in front of the text for embedding (see chunk.heading_context)
     lead_in: str = ""  # the sentence introducing a list or section this chunk continues (see chunk.find_lead_ins)
-    acronyms: dict[str, str] = field(default_factory=dict)  # the glossary acronyms the text writes, spelled out
+    acronyms: dict[str, str] = field(default_factory=dict, hash=False)  # the glossary acronyms it writes, spelled out
 
     @property
     def embedded_text(self) -> str:
