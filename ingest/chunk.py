@@ -10,7 +10,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.text import is_list_item, sentences
 from assistant.vocabulary import acronyms_written
-from ingest.clean import MAX_TITLE_CHARS, looks_like_title
+from ingest.clean import MAX_TITLE_CHARS, is_lead_in, looks_like_title
 from ingest.documents import Block, Chunk, LoadedDocument, Section
 
 NUMBERED_HEADING = re.compile(r"^\d{1,2}\.\s+[A-Z]")
@@ -73,7 +73,7 @@ def join_lead_in_sections(sections: list[Section]) -> list[Section]:
 
 
 def _is_only_a_lead_in(section: Section) -> bool:
-    return len(section.blocks) == 1 and section.blocks[0].kind == "paragraph" and section.blocks[0].text.endswith(":")
+    return len(section.blocks) == 1 and is_lead_in(section.blocks[0])
 
 
 def heading_context(title: str, headings: tuple[str, ...], style: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from ingest.documents import Block, LoadedDocument
 
@@ -178,15 +179,33 @@ def looks_like_title(block: Block) -> bool:
     return not text.endswith((".", ",", ";", ":", "!", "”", '"'))
 
 
-def label_runs_as_lists(blocks: list[Block], shortest_run: int = 3) -> list[Block]:
+def label_runs_as_lists(blocks: list[Block]) -> list[Block]:
     """Short numbered lines in a run ("Domain 1 – ...", "Domain 2 – ...") are the items of a list that lost its
     bullets, not a run of headings."""
+    return _runs_as_lists(blocks, _numbered_label_run, shortest_run=3)
+
+
+def definitions_as_lists(blocks: list[Block]) -> list[Block]:
+    """Paragraphs that each define a term ("Integrated Care Board: individuals responsible for ...") right after
+    a lead-in ("The main components of an ICS are:") are the items of a list that lost its bullets."""
+    return _runs_as_lists(blocks, _definitions_after_a_lead_in, shortest_run=2)
+
+
+def is_lead_in(block: Block) -> bool:
+    """A paragraph that introduces what follows it ("... are:")."""
+    return block.kind == "paragraph" and block.text.endswith(":")
+
+
+def _runs_as_lists(
+    blocks: list[Block], run_at: Callable[[list[Block], int], list[Block]], shortest_run: int
+) -> list[Block]:
+    """The blocks with each run that ``run_at`` finds (of at least ``shortest_run`` blocks) made one list."""
     grouped: list[Block] = []
     index = 0
     while index < len(blocks):
-        run = _numbered_label_run(blocks, index)
+        run = run_at(blocks, index)
         if len(run) >= shortest_run:
-            grouped.append(_as_list(run))
+            grouped.append(Block("\n".join(f"- {block.text}" for block in run), run[0].page, "list"))
             index += len(run)
         else:
             grouped.append(blocks[index])
@@ -194,32 +213,15 @@ def label_runs_as_lists(blocks: list[Block], shortest_run: int = 3) -> list[Bloc
     return grouped
 
 
-def definitions_as_lists(blocks: list[Block]) -> list[Block]:
-    """Paragraphs that each define a term ("Integrated Care Board: individuals responsible for ...") right after
-    a lead-in ("The main components of an ICS are:") are the items of a list that lost its bullets."""
-    grouped: list[Block] = []
-    index = 0
-    while index < len(blocks):
-        block = blocks[index]
-        grouped.append(block)
-        index += 1
-        if block.kind != "paragraph" or not block.text.endswith(":"):
-            continue
-        run = []
-        while index + len(run) < len(blocks) and _is_definition(blocks[index + len(run)]):
-            run.append(blocks[index + len(run)])
-        if len(run) >= 2:
-            grouped.append(_as_list(run))
-            index += len(run)
-    return grouped
-
-
-def _as_list(run: list[Block]) -> Block:
-    return Block("\n".join(f"- {block.text}" for block in run), run[0].page, "list")
-
-
-def _is_definition(block: Block) -> bool:
-    return block.kind == "paragraph" and bool(DEFINITION.match(block.text))
+def _definitions_after_a_lead_in(blocks: list[Block], start: int) -> list[Block]:
+    if start == 0 or not is_lead_in(blocks[start - 1]):
+        return []
+    run: list[Block] = []
+    for block in blocks[start:]:
+        if not (block.kind == "paragraph" and DEFINITION.match(block.text)):
+            break
+        run.append(block)
+    return run
 
 
 def _numbered_label_run(blocks: list[Block], start: int) -> list[Block]:
