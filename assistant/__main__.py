@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         check_question(args.question, settings.max_question_chars)  # before the model is loaded
         answer = Navigator(settings).ask(args.question, args.history, on_token=_progress if sys.stderr.isatty() else None)
         record_answer(answer, settings, where="cli")
+        if answer.status == "rejected":
+            raise QuestionRejected(answer.answer)
     except QuestionRejected as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""The audit log: one JSON line per question (time, engine, refused, sources, latency), rotated.
+"""The audit log: one JSON line per question (time, engine, status, sources, latency), rotated.
 
 Only the masked question is written, and the answer text only when ``NAVIGATOR_AUDIT_ANSWERS`` is set:
 officers may paste personal data, and the guidance the answer quotes is already in the corpus.
@@ -50,7 +50,8 @@ def record_answer(answer: Answer, settings: Settings, where: str) -> None:
         "engine": answer.engine_used,
         "question": answer.question,  # masked by the pipeline's guard
         "personal_data": answer.personal_data,
-        "refused": answer.refused,
+        "status": answer.status,
+        "check": answer.check,
         "refusal_reason": answer.refusal_reason,
         "sources": [{"n": c.n, "source": c.source, "section": c.section, "page": c.page} for c in answer.citations],
         "latency_ms": answer.timings_ms.get("total"),

@@ -6,29 +6,28 @@ import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from assistant.evidence import COUNT
-from assistant.records import Passage
+from assistant.records import Asks, Passage
 from assistant.retrieve import ChunkStore
 from assistant.settings import Settings
-from assistant.text import is_list_item, sentences, terms
+from assistant.text import COUNT, is_list_item, sentences, terms
 
-LIST_ITEM_PREFIXES = ("- ",)
 SENTENCE_ENDINGS = (".", "!", "?", ":", ";", "”", '"', ")", "’")
 STUB_WORDS = 5  # "It aims to:" says nothing without the sentence before it
 MAX_SPAN = 3
 # A sentence opening with one of these points back ("These were building relationships, ...", "Reasons for this").
 POINTS_BACK = re.compile(r"^(These|This|They|Those|Such|Its|Their|It)\b|^\w+(?: \w+)? (?:for|of|to) (?:this|these|that)\b")
-# What a question asks for, and what a sentence that answers it contains: preferred when choosing sentences.
-WANTS = [
-    (re.compile(r"\bwhen\b|\bwhat (year|date)\b|\bhow long ago\b", re.I),
-     re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|"
-                r"november|december)\b", re.I)),
-    (re.compile(r"\bhow many\b|\bhow much\b|\bnumber of\b", re.I),
-     re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", re.I)),
-]
-ASKS_FOR_LIST = re.compile(
-    r"^\W*(what|which) (are|were)\b|\b(list|name)\b|\b(two|three|four|five|six|seven|eight|nine|ten)\b", re.I
-)
+# What a sentence that gives each kind of answer contains: preferred when choosing sentences.
+GIVES = {
+    "date": re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|"
+                       r"november|december)\b", re.I),
+    "count": COUNT,
+    "amount": COUNT,
+    "percentage": re.compile(r"\d\s?%|\bper ?cent\b", re.I),
+}
+# A reading-list line ("NHS England (2021), Building strong integrated care systems everywhere ..."): quoted only
+# when reading is what is asked for.
+READING_LINE = re.compile(r"^[^.?!]{2,80}\(\d{4}\)[,.]|^\W*(?:https?://|www\.)")
+READING_SECTION = re.compile(r"\b(further (resources|reading|information)|references|bibliography|resources)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def candidate_statements(evidence: list[Passage]) -> list[Statement]:
         units = sentences(passage.text)
         for index, unit in enumerate(units):
             last = statements[-1] if statements else None
-            listed = _is_item(unit) or _in_run_of_lines(units, index)
+            listed = is_list_item(unit) or _in_run_of_lines(units, index)
             if listed and last and _continues_list(last, passage):
                 if unit not in last.items:  # overlapping chunks repeat the items at their edge
                     statements[-1] = replace(
@@ -81,14 +80,10 @@ def candidate_statements(evidence: list[Passage]) -> list[Statement]:
     return statements
 
 
-def _is_item(unit: str) -> bool:
-    return unit.startswith(LIST_ITEM_PREFIXES) or bool(re.match(r"^\d{1,2}[.)]\s", unit))
-
-
 def _in_run_of_lines(units: list[str], index: int) -> bool:
     """Unpunctuated lines in a run ("Domain 1 – ...", "Domain 2 – ...") are a list, not titles."""
     def bare(i: int) -> bool:
-        return 0 <= i < len(units) and not units[i].endswith(SENTENCE_ENDINGS) and not _is_item(units[i])
+        return 0 <= i < len(units) and not units[i].endswith(SENTENCE_ENDINGS) and not is_list_item(units[i])
 
     return bare(index) and (bare(index - 1) or bare(index + 1))
 
@@ -113,15 +108,14 @@ def _continues_list(statement: Statement, passage: Passage) -> bool:
 
 def score_statements(
     statements: list[Statement],
-    question: str,
+    asks: Asks,
     query_terms: list[str],
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
     similarity_weight: float,
-    counted: set[str] = frozenset(),
 ) -> list[Statement]:
     """Shared meaning (sentence similarity) plus shared words (IDF-weighted), nudged towards better passages
-    and towards what the question asks for."""
+    and towards the kind of answer asked for."""
     wanted = set(query_terms)
     total = sum(store.idf(term) for term in wanted) or 1.0
     scored = []
@@ -133,7 +127,7 @@ def score_statements(
             overlap
             + similarity_weight * similarity
             + 0.15 / (1 + statement.rank)
-            + (0.2 if _gives_what_is_wanted(question, statement, counted) else 0.0)
+            + (0.2 if _gives_what_is_wanted(asks, statement) else 0.0)
             - (0.2 if too_short else 0.0)
         )
         scored.append(replace(statement, score=score))
@@ -145,14 +139,20 @@ def _similarity(statement: Statement, sentence_sims: dict[str, list[float]]) -> 
     return max(sims, default=0.0)
 
 
-def _gives_what_is_wanted(question: str, statement: Statement, counted: set[str]) -> bool:
-    """A date for "when", a number with the thing counted for "how many ICBs", a list for "what are the
-    seven ...", where the question asks."""
-    if len(statement.items) >= 2 and ASKS_FOR_LIST.search(question):
+def _gives_what_is_wanted(asks: Asks, statement: Statement) -> bool:
+    """A date for "when", a number with the thing counted for "how many ICBs", a list where a number of things
+    or a list is asked for, a reason for "why"."""
+    if len(statement.items) >= 2 and (asks.things_asked_for or re.match(r"\W*(what|which) (are|were)\b|.*\blist\b",
+                                                                        asks.ask, re.I)):
         return True
-    if counted and COUNT.search(statement.text) and counted & statement.words:
+    if asks.counted and COUNT.search(statement.text) and set(asks.counted) & statement.words:
         return True
-    return any(asks.search(question) and gives.search(statement.text) for asks, gives in WANTS)
+    gives = GIVES.get(asks.kind)
+    return bool(gives and gives.search(statement.text))
+
+
+def is_reading_line(statement: Statement) -> bool:
+    return bool(READING_LINE.search(statement.text) or READING_SECTION.search(statement.passage.section))
 
 
 def choose_statements(scored: list[Statement], max_statements: int, max_items: int, keep_ratio: float = 0.6) -> list[Statement]:
@@ -174,7 +174,8 @@ def choose_statements(scored: list[Statement], max_statements: int, max_items: i
                 items_left_out=max(len(statement.items) - max_items, 0),
             )
         )
-    return sorted(chosen, key=lambda s: (s.rank, s.index))
+    # The sentence that answers best leads; the others follow in reading order.
+    return chosen[:1] + sorted(chosen[1:], key=lambda s: (s.rank, s.index))
 
 
 def _repeats(statement: Statement, earlier: Statement) -> bool:
@@ -188,15 +189,16 @@ def _repeats(statement: Statement, earlier: Statement) -> bool:
 
 def compose_extractive(
     evidence: list[Passage],
-    question: str,
+    asks: Asks,
     query_terms: list[str],
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
     settings: Settings,
-    counted: set[str] = frozenset(),
 ) -> list[Statement]:
     candidates = candidate_statements(evidence)
+    if asks.kind != "reading":
+        candidates = [st for st in candidates if not is_reading_line(st)]
     scored = score_statements(
-        candidates, question, query_terms, sentence_sims, store, settings.sentence_similarity_weight, counted
+        candidates, asks, query_terms, sentence_sims, store, settings.sentence_similarity_weight
     )
     return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, settings.answer_keep_ratio)

@@ -20,18 +20,9 @@ from assistant.cite import attach_citations, cite_verified
 from assistant.compose import Statement, compose_extractive
 from assistant.condense import condense, is_follow_up
 from assistant.embeddings import load_embeddings
-from assistant.evidence import (
-    asked_number_of_things,
-    assess_support,
-    counted_thing,
-    counts_it,
-    enumerates,
-    missing_answer_type,
-    select_evidence,
-    term_coverage,
-    unaddressed_names,
-    unknown_names,
-)
+from assistant.asks import read_question
+from assistant.checks import Case, Policy, decide, measure
+from assistant.evidence import select_evidence
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
 from assistant.guard import (
@@ -42,14 +33,21 @@ from assistant.guard import (
     check_question,
 )
 from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, load_chat_engine
-from assistant.privacy import Finding, asks_for_records, find_personal_data, mask, without_personal_data
-from assistant.records import Answer, Evidence, Passage, Query, Question
+from assistant.privacy import (
+    Finding,
+    asks_for_records,
+    find_personal_data,
+    mask,
+    mask_personal_data,
+    without_personal_data,
+)
+from assistant.records import Answer, Asks, Passage, Query, Question
 from assistant.rescore import rescore
 from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
 from assistant.settings import Settings, get_settings
 from assistant.text import terms, words
 from assistant.verify import Thresholds, verify_answer
-from assistant.vocabulary import Vocabulary, load_glossary
+from assistant.vocabulary import Vocabulary, load_glossary, load_roles
 from ingest.index import active_collections, open_client
 
 
@@ -80,6 +78,7 @@ class Navigator:
         self.vocabulary = Vocabulary(
             load_glossary(),
             [f"{meta.get('section', '')}\n{text}" for text, meta in zip(stored["documents"], stored["metadatas"])],
+            load_roles(),
         )
         self.store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"])
         self.lexical = LexicalIndex(self.store)
@@ -89,18 +88,27 @@ class Navigator:
             self.store,
         )
         self.refusal_text = self._refusal_text()
+        self.policy = Policy.from_settings(self.settings)
         # Loaded (and an endpoint checked) now, so a missing model or unreachable server fails at start-up.
         self.chat_engine = load_chat_engine(self.settings) if self.settings.engine in GENERATIVE_ENGINES else None
 
     # ------------------------------------------------------------------ the pipeline
     def ask(self, question: str, history: Sequence[str] = (), on_token: TokenSink | None = None) -> Answer:
-        """Answer from the guidance, or refuse. ``on_token`` receives a generative engine's draft as it streams
-        (the returned answer holds only its verified sentences)."""
+        """Answer from the guidance: ``answered``, ``related`` (the closest guidance, said to be so), ``not_covered``
+        or ``rejected`` (the guard's message). ``on_token`` receives a generative engine's draft as it streams (the
+        returned answer holds only its verified sentences); only an ``answered`` question reaches a model."""
         clock = _Clock()
         with clock("guard"):
-            asked = self.guard(question, history)
+            try:
+                asked = self.guard(question, history)
+            except QuestionRejected as exc:
+                return Answer(question=mask_personal_data(question or ""), answer=str(exc), status="rejected",
+                              refusal_reason=str(exc),
+                              check="guard", engine=self.settings.engine, timings_ms=clock.finish())
         with clock("understand"):
-            queries, standalone = self.understand(asked)
+            asks = read_question(asked.text, self.vocabulary.word_counts, self.vocabulary.glossary,
+                                 self.vocabulary.roles)
+            queries, standalone = self.understand(asked, asks)
             wanted = self.query_terms(queries[-1])
         with clock("retrieve"):
             rankings, weights, query_vector = self.retrieve(queries)
@@ -108,41 +116,48 @@ class Navigator:
         with clock("rescore"):
             ranked, sentence_sims = self.rescore(queries[-1], query_vector, fused)
         with clock("evidence"):
-            evidence = self.weigh_evidence(queries[-1], wanted, query_vector, ranked, sentence_sims)
-        if not evidence.supported:
-            return self.refuse(asked, queries[-1], ranked, evidence, clock)
+            passages = select_evidence(ranked, self.store, self.settings.evidence_passages)
+            missing = [p.chunk_id for p in passages if p.chunk_id not in sentence_sims]
+            sentence_sims.update(self.dense.sentence_similarities(query_vector, missing))
+            best = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
         with clock("compose"):
-            counted = counted_thing(asked.text, self.vocabulary.glossary)
             statements = compose_extractive(
-                evidence.passages,
-                queries[-1].text,
-                wanted,
-                sentence_sims,
-                self.store,
-                self.settings,
-                counted,
+                passages, asks, wanted, sentence_sims, self.store, self.settings
             )
             text, citations = attach_citations(statements)
-            problem, answer_coverage = self.check_answer(asked.text, wanted, statements, counted)
-            evidence = replace(evidence, answer_coverage=answer_coverage)
-        if problem:
-            return self.refuse(asked, queries[-1], ranked, replace(evidence, supported=False, reason=problem), clock)
-        extractive = Answer(
+        with clock("check"):
+            case = Case(asks, tuple(self.ask_terms(asks, queries[-1])), tuple(passages), tuple(statements), best,
+                        self.store, self.vocabulary.glossary, self.settings.rare_name_chunks,
+                        self.settings.name_context_coverage)
+            verdict = decide(measure(case), self.policy)
+        answer = Answer(
             question=asked.shown,
             answer=text,
-            refused=False,
+            status=verdict.status,
             personal_data=list(asked.personal_data),
             citations=citations,
             retrieved=ranked[:10],
+            refusal_reason=verdict.reason,
+            check=verdict.check,
             query=queries[-1].text,
-            signals=_signals(evidence),
+            signals=verdict.measurements or {},
             engine=self.settings.engine,
-            evidence=evidence.passages,
+            evidence=passages,
         )
-        if self.chat_engine is not None:
-            extractive = self.generated(standalone, evidence, extractive, on_token, clock)
-        extractive.timings_ms = clock.finish()
-        return extractive
+        if verdict.status == "not_covered":
+            answer = replace(answer, answer=self.refusal_text, citations=[], evidence=[])
+        elif verdict.status == "related":
+            answer = replace(answer, answer=f"{load_prompt('related').strip()}\n\n{text}")
+        elif self.chat_engine is not None:
+            answer = self.generated(standalone, passages, answer, on_token, clock)
+        answer.timings_ms = clock.finish()
+        return answer
+
+    def ask_terms(self, asks: Asks, query: Query) -> list[str]:
+        """The terms of what is asked, without the context around it: what the checks weigh."""
+        if not asks.context:
+            return self.query_terms(query)
+        return self.query_terms(self.prepare_query(asks.ask, follow_up=query.follow_up))
 
     def guard(self, question: str, history: Sequence[str]) -> Question:
         """The question tidied; personal data taken out of what is searched, and masked in what is shown."""
@@ -165,9 +180,11 @@ class Navigator:
         question is about, not personal data to take out of it."""
         return finding.kind == "name" and all(self.vocabulary.word_counts[w] for w in words(finding.value))
 
-    def understand(self, question: Question) -> tuple[list[Query], str]:
-        """The queries to search with: the question as asked and, for a follow-up, made self-contained; each
-        with acronyms and typos handled. Also the question in words a language model can answer on its own."""
+    def understand(self, question: Question, asks: Asks) -> tuple[list[Query], str]:
+        """The queries to search with: the question as asked (what is only context taken out) and, for a follow-up,
+        made self-contained; each with acronyms and typos handled. Also the question in words a language model can
+        answer on its own."""
+        question = replace(question, text=asks.searched)
         texts = [question.text]
         standalone = question.text
         if is_follow_up(question):
@@ -230,67 +247,12 @@ class Navigator:
         lexical = self.lexical.scores(terms(query.text), ids)
         return rescore(candidates, sims, lexical) + fused[len(candidates) :], sims
 
-    def weigh_evidence(
-        self,
-        query: Query,
-        wanted: list[str],
-        query_vector: list[float],
-        ranked: list[Passage],
-        sentence_sims: dict[str, list[float]],
-    ) -> Evidence:
-        passages = select_evidence(ranked, self.store, self.settings.evidence_passages)
-        missing = [p.chunk_id for p in passages if p.chunk_id not in sentence_sims]
-        sentence_sims.update(self.dense.sentence_similarities(query_vector, missing))
-        best_sentence = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
-        return assess_support(
-            query.text,
-            wanted,
-            passages,
-            best_sentence,
-            self.store,
-            self.settings.min_similarity,
-            self.settings.min_term_coverage,
-            unknown_names(query.text, self.vocabulary.word_counts, self.vocabulary.glossary),
-            self.settings.max_unknown_share,
-            self.settings.unknown_needs_similarity,
-        )
-
-    def check_answer(
-        self, question: str, wanted: list[str], statements: list[Statement], counted: set[str]
-    ) -> tuple[str, float]:
-        """Why the composed answer does not answer the question ('' if it does), and the share of the question's
-        terms it quotes."""
-        # A sentence is read under its heading and document title ("Andy is a practising ..." under "Andy Brooks").
-        in_context = [st.words | set(terms(f"{st.passage.title}\n{st.passage.section}")) for st in statements]
-        coverage = term_coverage(wanted, set().union(*in_context), self.store)
-        if not statements:
-            return "no sentence of the passages matches the question", coverage
-        best_first = sorted(statements, key=lambda st: st.score, reverse=True)
-        lacking = missing_answer_type(question, [" ".join((st.text, *st.items)) for st in best_first[:2]])
-        if lacking:
-            return f"the guidance does not give {lacking}", coverage
-        units = [unit for st in statements for unit in (st.text, *st.items)]
-        if counted and not counts_it(counted, units, question, self.store, self.settings.name_context_coverage):
-            return "the guidance does not give the number asked for", coverage
-        asked_for = asked_number_of_things(question)
-        if asked_for and not enumerates(asked_for, [(st.text, st.list_length) for st in statements]):
-            return f"the guidance does not name the {asked_for} things asked for", coverage
-        names = unaddressed_names(
-            question, wanted, in_context, self.store,
-            self.settings.rare_name_chunks, self.settings.name_context_coverage, self.vocabulary.glossary,
-        )
-        if names:
-            return f"the answer found says nothing about {', '.join(names)}", coverage
-        if coverage < self.settings.min_answer_coverage:
-            return f"the sentences found say little about the question (coverage {coverage:.2f})", coverage
-        return "", coverage
-
     def generated(
-        self, question: str, evidence: Evidence, extractive: Answer, on_token: TokenSink | None, clock: _Clock
+        self, question: str, evidence: list[Passage], extractive: Answer, on_token: TokenSink | None, clock: _Clock
     ) -> Answer:
         """The model's answer from the evidence, keeping only sentences their cited passage supports;
         the extractive answer (with the reason) when the model fails, declines or too little survives."""
-        passages = evidence.passages[: self.settings.llm_passages]
+        passages = evidence[: self.settings.llm_passages]
         extractive = replace(extractive, evidence=passages)
         with clock("generate"):
             try:
@@ -321,20 +283,6 @@ class Navigator:
             checked=checked,
         )
 
-    def refuse(self, asked: Question, query: Query, fused: list[Passage], evidence: Evidence, clock) -> Answer:
-        return Answer(
-            question=asked.shown,
-            answer=self.refusal_text,
-            refused=True,
-            personal_data=list(asked.personal_data),
-            retrieved=fused[:10],
-            refusal_reason=evidence.reason or "no sentence of the passages matches the question",
-            engine=self.settings.engine,
-            timings_ms=clock.finish(),
-            query=query.text,
-            signals=_signals(evidence),
-        )
-
     # ------------------------------------------------------------------ about the corpus
     def documents(self) -> list[dict]:
         """Each indexed document with its title, date and number of chunks."""
@@ -350,15 +298,6 @@ class Navigator:
     def _refusal_text(self) -> str:
         titles = "\n".join(f"- {doc['title']}" for doc in self.documents())
         return load_prompt("refusal").format(documents=titles)
-
-
-def _signals(evidence: Evidence) -> dict[str, float]:
-    return {
-        "best_dense": round(evidence.best_dense, 4),
-        "coverage": round(evidence.coverage, 4),
-        "answer_coverage": round(evidence.answer_coverage, 4),
-        "unknown": round(evidence.unknown, 4),
-    }
 
 
 def _replace_word(text: str, wrong: str, right: str) -> str:

@@ -1,4 +1,4 @@
-"""The records passed between the answering stages: Question -> Query -> Passage -> Evidence -> Answer."""
+"""The records passed between the answering stages: Question -> Asks -> Query -> Passage -> Answer."""
 
 from __future__ import annotations
 
@@ -11,6 +11,25 @@ class Question:
     history: tuple[str, ...] = ()
     shown: str = ""  # what may be shown or stored: personal data masked ("my suspect [name]")
     personal_data: tuple[str, ...] = ()  # kinds of personal data found
+
+
+@dataclass(frozen=True)
+class Asks:
+    """The question read once (assistant/asks.py): what is asked, apart from the situation around it."""
+
+    text: str  # the message as searched (personal data out)
+    ask: str  # the sentence(s) that ask; the rest is context
+    context: str = ""
+    searched: str = ""  # the message without what is only context (ages, cell numbers, roles, unknown places)
+    kind: str = "other"  # the kind of answer wanted: contact, percentage, amount, count, date, who, reason ...
+    things_asked_for: int = 0  # "the seven priority areas": how many things the answer must name
+    counted: tuple[str, ...] = ()  # the terms of what "how many" counts
+    counting_clause: str = ""
+    numbers: tuple[str, ...] = ()  # numbers that are the subject of the ask ("section 136", "2019")
+    names: tuple[str, ...] = ()  # names in the ask
+    names_asked_about: tuple[str, ...] = ()  # names the ask asks what they are ("What is Revolving Doors?")
+    unknown_names: tuple[str, ...] = ()  # names in the ask the guidance never uses
+    incidental: tuple[str, ...] = ()  # what is only context
 
 
 @dataclass(frozen=True)
@@ -50,17 +69,6 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    passages: list[Passage]
-    supported: bool
-    reason: str = ""  # why the evidence does not support an answer
-    coverage: float = 0.0
-    best_dense: float = 0.0
-    answer_coverage: float = 0.0  # of the question's terms, by the sentences the answer quotes
-    unknown: float = 0.0  # share of the question's terms the corpus never uses
-
-
-@dataclass(frozen=True)
 class Citation:
     n: int
     source: str
@@ -85,11 +93,17 @@ class CheckedSentence:
     lexical: float = 0.0
 
 
+# How far the guidance answers: "answered"; "related" (the closest guidance, said to be so); "not_covered" (the
+# fixed refusal, with what the guidance does cover); "rejected" (the guard's message: empty, too long,
+# instructions, records requests). Only an "answered" question reaches a language model.
+STATUSES = ("answered", "related", "not_covered", "rejected")
+
+
 @dataclass
 class Answer:
     question: str
     answer: str
-    refused: bool
+    status: str
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[Passage] = field(default_factory=list)
     refusal_reason: str = ""
@@ -103,6 +117,16 @@ class Answer:
     evidence: list[Passage] = field(default_factory=list)  # what the answer was drawn from (a model's numbered passages)
     draft: str = ""  # a generative engine's text before verification
     checked: list[CheckedSentence] = field(default_factory=list)  # each draft sentence, kept or removed and why
+    check: str = ""  # the code of the check that set the status ('' when answered)
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown answer status {self.status!r}")
+
+    @property
+    def refused(self) -> bool:
+        """Anything but a plain answer."""
+        return self.status != "answered"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "refused": self.refused}

@@ -20,6 +20,18 @@ STOPWORDS = frozenset(STOPWORDS_EN) | QUESTION_WORDS
 # The stemmer leaves "JSNAs" and "CCGs" as they are (it keeps an "s" after a vowel or with no vowel before it).
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z&]*[A-Z])['’]?s\b")
 LIST_NUMBER = re.compile(r"^\d{1,2}[.)]\s")
+# The one table of number words: what a question counts in ("the seven priority areas") and what an answer counts
+# with ("two year partnership", "Six key principles").
+NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split(),
+        1,
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000, "dozen": 12}
+# A count as written: digits or a number word ("a two-way resource" counts nothing).
+COUNT = re.compile(r"\b\d[\d,.]*\b|\b(?:" + "|".join(NUMBER_WORDS) + r")\b(?!-)", re.I)
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[A-Z0-9“‘\"'(])")
 
 
@@ -39,7 +51,14 @@ def terms(text: str) -> list[str]:
 
 
 def is_list_item(line: str) -> bool:
-    return line.startswith("- ") or bool(LIST_NUMBER.match(line))
+    """A line of a list: a bullet ("- ...") or a number ("2. ...", "3) ...")."""
+    return line.lstrip().startswith("- ") or bool(LIST_NUMBER.match(line.lstrip()))
+
+
+def number_value(written: str) -> int | None:
+    """The value of a count as written ("seven", "42"), or None."""
+    written = written.lower().replace(",", "")
+    return NUMBER_WORDS.get(written) or (int(written) if written.isdigit() else None)
 
 
 def sentences(text: str) -> list[str]:

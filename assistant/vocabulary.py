@@ -15,12 +15,51 @@ from spellchecker import SpellChecker
 from assistant.text import STOPWORDS, words
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary.json")
+ROLES_FILE = Path(__file__).with_name("roles.json")
+# "... Health and Justice Clinical Reference Group (CRG)": the guidance defines an acronym by writing it in
+# brackets after its spelled-out form, whose significant words start with its capitals.
+DEFINED = re.compile(r"\(([A-Z][A-Za-z&]{1,9}?)(?:['’]?s)?\)")
+JOINING = frozenset({"and", "of", "for", "the", "in", "on", "&", "to"})
 # pyspellchecker's English word list includes rare junk ("bradly"); a word this common is real English.
 ENGLISH_WORD_MIN_COUNT = 1000
 
 
 def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, str]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items() if not k.startswith("_")}
+
+
+def load_roles(path: Path = ROLES_FILE) -> dict[str, str]:
+    return load_glossary(path)
+
+
+def defined_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """The acronyms the texts define ("Community Sentence Treatment Requirement (CSTR)"), spelled out as written."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in DEFINED.finditer(text):
+            acronym = match.group(1)
+            capitals = [c for c in acronym if c.isupper()]
+            before = re.findall(r"[\w’'-]+|&", text[max(0, match.start() - 200) : match.start()])
+            spelled = _spelled_out(before, capitals)
+            if spelled and acronym.upper() not in found:
+                found[acronym.upper()] = spelled
+    return found
+
+
+def _spelled_out(before: list[str], capitals: list[str]) -> str:
+    """The words just before an acronym whose significant words' initials are its capitals, or ''."""
+    while before and before[-1].lower() in JOINING:  # "... partnerships and (STPs)"
+        before = before[:-1]
+    taken: list[str] = []
+    significant = 0
+    for word in reversed(before):
+        if significant == len(capitals):
+            break
+        taken.insert(0, word)
+        if word.lower() not in JOINING:
+            significant += 1
+    initials = [w[0].upper() for w in taken if w.lower() not in JOINING]
+    return " ".join(taken) if initials == [c.upper() for c in capitals] and len(capitals) >= 2 else ""
 
 
 def acronym_pattern(glossary: dict[str, str], any_case: bool) -> re.Pattern:
@@ -47,10 +86,12 @@ def spelled_out(text: str, acronyms: dict[str, str]) -> str:
 class Vocabulary:
     """The glossary plus the words of the indexed corpus."""
 
-    def __init__(self, glossary: dict[str, str], corpus_texts: Iterable[str]):
+    def __init__(self, glossary: dict[str, str], corpus_texts: Iterable[str], roles: dict[str, str] | None = None):
         self._english = SpellChecker(language="en").word_frequency
-        self.glossary = {acronym.upper(): expansion for acronym, expansion in glossary.items()}
         texts = list(corpus_texts)
+        # A newly added document brings the acronyms it defines; the curated glossary wins where both spell one out.
+        self.roles = {acronym.upper(): expansion for acronym, expansion in (roles or {}).items()}
+        self.glossary = defined_acronyms(texts) | {a.upper(): e for a, e in glossary.items()} | self.roles
         self.word_counts = Counter(word for text in texts for word in words(text))
         # Words the corpus itself writes in lower case ("at pace"): an acronym typed that way is that word.
         self._ordinary = {word for text in texts for word in re.findall(r"\b[a-z]{2,}\b", text)}

@@ -4,6 +4,7 @@
                    [--set retrieval=bm25 --set embedding_model=all-MiniLM-L6-v2 ...]
     python -m eval compare eval/runs/A eval/runs/B ...
     python -m eval calibrate eval/runs/llamacpp     (citation-verification thresholds from a generative run)
+    python -m eval crossval eval/runs/own eval/runs/officer eval/runs/refusal   (the answer policy's thresholds)
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(compare_runs([Path(d) for d in argv[1:]]))
         return 0
+    if argv[:1] == ["crossval"]:
+        from eval.crossval import crossval
+
+        print(crossval([Path(d) for d in argv[1:]], Settings()))
+        return 0
     if argv[:1] == ["calibrate"]:
         from eval.calibrate import calibrate
 
@@ -39,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--questions", type=Path, action="append",
+                        help="a question set (repeat to run several as one; default eval/questions.jsonl)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "runs" / "latest")
     parser.add_argument("--engine", default=None, help="answer engine (default: the NAVIGATOR_ENGINE setting)")
     parser.add_argument("--k", type=int, default=None, help="passages an answer is composed from")
@@ -61,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     from eval.runner import run_eval
 
     summary = run_eval(
-        Navigator(settings), args.questions, args.out, settings.engine, args.refusal_labels,
+        Navigator(settings), args.questions or [DEFAULT_QUESTIONS], args.out, settings.engine, args.refusal_labels,
         personal_data_labels=args.personal_data_labels,
     )
     print(json.dumps({key: summary[key] for key, _ in HEADLINE if key in summary}, indent=2))

@@ -15,7 +15,7 @@ K_VALUES = (1, 3, 5, 10)
 
 
 def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower()).strip()
+    return re.sub(r"\s+", " ", text.replace("\u2019", "'").lower()).strip()
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -92,7 +92,8 @@ def score_row(row: dict, question) -> dict:
     return {
         "first_relevant_rank": rank,
         "ndcg10": ndcg_at(flags, 10),
-        "key_facts": key_fact_share(row["answer"], question.key_facts) if not row["refused"] else 0.0,
+        # Every status counts: a "related" answer that quotes the facts has them; a refusal's fixed text has none.
+        "key_facts": key_fact_share(row["answer"], question.key_facts),
         "citation_supported": good,
         "citations_total": total,
         "cites_evidence": cited_evidence,
@@ -148,9 +149,15 @@ def _answers(answerable: list[dict], unanswerable: list[dict]) -> dict:
         total = sum(r["scores"]["citations_total"] for r in answered)
         result["citation_precision"] = round(supported / total, 4) if total else 0.0
         result["false_refusals"] = _mean([r["refused"] for r in answerable])
+        result["answered"] = _mean([not r["refused"] for r in answerable])
+        result["answer_words_median"] = (
+            float(np.median([len(r["answer"].split()) for r in answered])) if answered else 0.0
+        )
         result["answer_words"] = round(_mean([len(r["answer"].split()) for r in answered]), 1) if answered else 0.0
     if unanswerable:
         result["refusal_accuracy"] = _mean([r["refused"] for r in unanswerable])
+        result["unanswerable_answered"] = sum(not r["refused"] for r in unanswerable)
+    result["statuses"] = dict(Counter(r.get("status", "") for r in answerable + unanswerable))
     return result
 
 

@@ -9,11 +9,15 @@ import matplotlib
 matplotlib.use("Agg")  # no display here, and none is needed to write PNGs
 import matplotlib.pyplot as plt  # noqa: E402
 
+from eval.metrics import normalise  # noqa: E402
+
 HEADLINE = [
     ("recall@1", "Recall@1"), ("recall@5", "Recall@5"), ("recall@10", "Recall@10"), ("mrr", "MRR"),
     ("ndcg@10", "nDCG@10"), ("key_fact_coverage", "Key-fact coverage"), ("all_key_facts", "All key facts"),
     ("citation_support", "Citation support"), ("citation_precision", "Citation precision"),
+    ("answered", "Answerable questions answered"), ("unanswerable_answered", "Unanswerable questions answered"),
     ("refusal_accuracy", "Refusal accuracy"), ("false_refusals", "False refusals"), ("answer_words", "Words per answer"),
+    ("answer_words_median", "Median words per answer"),
     ("generated_answers", "Answers written by the model"), ("generated_sentences_kept", "Model sentences kept"),
     ("citations_corrected", "Kept sentences re-cited"),
     ("latency_p50_ms", "Latency p50 (ms)"), ("latency_p95_ms", "Latency p95 (ms)"),
@@ -28,12 +32,12 @@ def what_went_wrong(row: dict, question) -> list[str]:
             problems.append("answered a question the guidance cannot answer")
         return problems
     if row["refused"]:
-        problems.append(f"refused ({row['refusal_reason']})")
+        problems.append(f"{row.get('status', 'refused')} ({row['refusal_reason']})")
     rank = scores["first_relevant_rank"]
     if rank is None or rank > 5:
         problems.append("evidence not in the top 5" if rank is None else f"evidence first at rank {rank}")
-    if not row["refused"] and scores["key_facts"] < 1.0:
-        missing = [f for f in question.key_facts if f.lower() not in row["answer"].lower()]
+    if row.get("status") != "not_covered" and scores["key_facts"] < 1.0:
+        missing = [f for f in question.key_facts if normalise(f) not in normalise(row["answer"])]
         problems.append(f"answer lacks key facts: {', '.join(missing)}")
     return problems
 

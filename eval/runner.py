@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.navigator import Navigator, QuestionRejected
+from assistant.navigator import Navigator
 from eval.dataset import EvalQuestion, load_questions
 from assistant.privacy import find_personal_data
 from eval.metrics import entity_precision_recall, normalise, precision_recall, score_row, summarise
@@ -18,10 +18,11 @@ from eval.report import write_report
 
 def answer_row(navigator: Navigator, question: EvalQuestion, engine: str) -> dict:
     started = time.perf_counter()
-    try:
-        answer = navigator.ask(question.question, question.history)
-        result = {
+    answer = navigator.ask(question.question, question.history)
+    result = {
             "answer": answer.answer,
+            "status": answer.status,
+            "check": answer.check,
             "refused": answer.refused,
             "refusal_reason": answer.refusal_reason,
             "citations": [
@@ -41,27 +42,26 @@ def answer_row(navigator: Navigator, question: EvalQuestion, engine: str) -> dic
             "evidence": [{"chunk_id": p.chunk_id, "source": p.source, "title": p.title, "section": p.section,
                           "text": p.text} for p in answer.evidence],
             "checked": [asdict(sentence) for sentence in answer.checked],
-        }
-    except QuestionRejected as exc:  # a question the guard turns away counts as a refusal
-        result = {"answer": str(exc), "refused": True, "refusal_reason": "rejected by the input guard",
-                  "citations": [], "retrieved": [], "signals": {}, "query": "", "engine_used": engine,
-                  "fallback_reason": "", "draft": "", "evidence": [], "checked": []}
+    }
     latency = round((time.perf_counter() - started) * 1000, 1)
     row = {"id": question.id, "question": question.question, "history": question.history,
-           "category": question.category, **result, "latency_ms": latency, "engine": engine}
+           "category": question.category, "answerable": question.answerable, **result, "latency_ms": latency, "engine": engine}
     row["scores"] = score_row(row, question)
     return row
 
 
-def score_refusal_labels(navigator: Navigator, path: Path) -> dict:
-    """The refusal decision on its own labelled set: positive = should refuse."""
+def score_refusal_labels(navigator: Navigator, path: Path, out_dir: Path) -> dict:
+    """The refusal decision on its own labelled set: positive = should refuse. Each answer's status and check
+    measurements go to ``out_dir/results.jsonl`` for the cross-validation of the answer policy."""
     labels = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    predicted = []
-    for label in labels:
-        try:
-            predicted.append(navigator.ask(label["question"], label.get("history") or []).refused)
-        except QuestionRejected:
-            predicted.append(True)
+    answers = [navigator.ask(label["question"], label.get("history") or []) for label in labels]
+    predicted = [answer.refused for answer in answers]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as out:
+        for label, answer in zip(labels, answers):
+            out.write(json.dumps({"question": answer.question, "answerable": not label["should_refuse"],
+                                  "status": answer.status, "check": answer.check, "signals": answer.signals},
+                                 ensure_ascii=False) + "\n")
     scores = precision_recall(predicted, [bool(label["should_refuse"]) for label in labels])
     scores["mistakes"] = [
         {"question": label["question"], "should_refuse": label["should_refuse"]}
@@ -87,28 +87,29 @@ def score_personal_data_labels(path: Path) -> dict:
 
 def run_eval(
     navigator: Navigator,
-    questions_path: Path,
+    questions_path: Path | list[Path],
     out_dir: Path,
     engine: str = "extractive",
     refusal_labels: Path | None = None,
     show_progress: bool = True,
     personal_data_labels: Path | None = None,
 ) -> dict:
-    questions = load_questions(questions_path)
+    paths = questions_path if isinstance(questions_path, list) else [questions_path]
+    questions = [q for path in paths for q in load_questions(path)]
     by_id = {q.id: q for q in questions}
     # Load the models before the clock starts: the first question should not pay for them.
     navigator.embeddings.embed_query("warm up")
     rows = [answer_row(navigator, q, engine) for q in tqdm(questions, desc="Questions", disable=not show_progress)]
     summary = summarise(rows, by_id)
     summary["engine"] = engine
-    summary["questions_file"] = str(questions_path)
+    summary["questions_file"] = ", ".join(map(str, paths))
     summary["settings"] = navigator.settings.model_dump(mode="json", include={
         "embedding_model", "chunk_size", "chunk_overlap", "retrieval", "dense_k", "bm25_k", "rrf_k",
-        "evidence_passages", "answer_sentences", "min_similarity", "min_term_coverage", "min_answer_coverage",
+        "evidence_passages", "answer_sentences", "min_similarity", "max_unknown_share", "unknown_needs_similarity",
         "llm_model", "llm_passages", "llm_max_tokens", "verify_min_similarity", "verify_min_lexical", "verify_min_kept"})
     summary["components"] = {}
     if refusal_labels and refusal_labels.exists():
-        summary["components"]["refusal"] = score_refusal_labels(navigator, refusal_labels)
+        summary["components"]["refusal"] = score_refusal_labels(navigator, refusal_labels, out_dir / "refusal")
     if personal_data_labels and personal_data_labels.exists():
         summary["components"]["personal_data"] = score_personal_data_labels(personal_data_labels)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from assistant.navigator import QuestionRejected
 from eval.metrics import cited_sentences, holds_snippet, supports
 
 
@@ -61,18 +60,26 @@ def test_a_list_question_gets_the_list(navigator):
         # The guidance mentions the eight actions and all 42 boards, but names none of them
         "What are the eight urgent actions on health inequalities that were set out on 31 July?",
         "List the names of all 42 integrated care boards.",
-        # a rare acronym is a name too: the answer speaks of the CQC, but not of custody suites it rated
-        "Which custody suites has the CQC rated inadequate?",
         # findings asked for; the guidance says only that they are expected
         "What did the interim evaluation of the BNSSG Vanguard find?",
     ],
 )
-def test_questions_the_guidance_does_not_answer_are_refused(navigator, question):
+def test_questions_the_guidance_does_not_answer_are_not_answered(navigator, question):
     answer = navigator.ask(question)
-    assert answer.refused and answer.citations == []
-    assert answer.answer.startswith("I can't find this in the guidance I have")
-    assert "Liaison and Diversion" in answer.answer  # the refusal says what the guidance does cover
-    assert answer.refusal_reason
+    assert answer.status in ("related", "not_covered") and answer.refused and answer.refusal_reason and answer.check
+    if answer.status == "not_covered":
+        assert answer.citations == [] and answer.answer.startswith("I can't find this in the guidance I have")
+        assert "Liaison and Diversion" in answer.answer  # the refusal says what the guidance does cover
+    else:  # the closest guidance, said plainly to be only that, with its sources
+        assert answer.answer.startswith("The guidance does not answer this exactly") and answer.citations
+
+
+def test_a_situation_is_answered_whatever_place_age_or_role_it_names(navigator):
+    answer = navigator.ask("Custody sergeant at Leicester here - 34 year old male in cell 4, sleeping rough, and I'm "
+                           "fairly sure he has a learning disability. Is there an NHS service that's meant to pick "
+                           "people like him up when they first come into contact with us?")
+    assert answer.status == "answered", answer.refusal_reason
+    assert "Liaison and Diversion" in answer.answer or "L&D" in answer.answer
 
 
 @pytest.mark.parametrize(
@@ -98,32 +105,6 @@ def test_what_the_guidance_gives_is_answered_with_the_fact(navigator, question, 
     answer = navigator.ask(question)
     assert not answer.refused, answer.refusal_reason
     assert fact in answer.answer
-
-
-def test_what_a_how_many_question_counts():
-    from assistant.evidence import counted_thing
-
-    assert counted_thing("How many members sit on the Clinical Reference Group?", {}) == {"member"}
-    assert counted_thing("How many Liaison and Diversion trial schemes were announced?", {}) == {"scheme"}
-    glossary = {"ICB": "integrated care board", "ICS": "integrated care system"}
-    assert counted_thing("how many ICBs r there", glossary) == {"icb", "board"}
-    assert counted_thing("How many integrated care systems were created?", glossary) == {"system", "ic"}
-    assert counted_thing("How many of them are there?", {}) == set()  # named earlier in the conversation
-    assert counted_thing("What is an ICB?", {}) == set()
-
-
-def test_how_many_things_a_question_asks_to_be_named():
-    from assistant.evidence import asked_number_of_things, enumerates
-
-    assert asked_number_of_things("What are the three types of NHS care?") == 3
-    assert asked_number_of_things("What four topics did NHS England publish guidance on?") == 4
-    assert asked_number_of_things("List the names of all 42 integrated care boards.") == 42
-    for question in ("What is domain 4?", "What did the 2021/22 priorities letter say?", "What is section 136?"):
-        assert asked_number_of_things(question) == 0
-    assert enumerates(3, [("There are three barriers. These are commissioning, service design and funding.", 0)])
-    assert enumerates(3, [("The NHS is divided into three types of care:", 3)])
-    assert not enumerates(8, [("Systems will audit progress against the eight urgent actions set out on 31 July.", 0)])
-    assert not enumerates(8, [("The seven priority areas:", 7)])
 
 
 QUESTIONS = [
@@ -171,8 +152,8 @@ def test_answers_quote_whole_sentences_and_never_repeat_one(navigator, question,
     [("", "Please type a question"), ("   \n\t ", "Please type a question"), ("x" * 1001, "under 1,000")],
 )
 def test_unusable_input_gets_a_clear_message(navigator, question, message):
-    with pytest.raises(QuestionRejected, match=message):
-        navigator.ask(question)
+    answer = navigator.ask(question)
+    assert answer.status == "rejected" and message in answer.answer and answer.citations == []
 
 
 def test_control_characters_are_tidied_not_fatal(navigator):
@@ -182,8 +163,8 @@ def test_control_characters_are_tidied_not_fatal(navigator):
 
 def test_timings_and_signals_are_reported(navigator):
     answer = navigator.ask("What is a SARC?")
-    assert {"guard", "understand", "retrieve", "rescore", "evidence", "compose", "total"} <= set(answer.timings_ms)
-    assert 0 < answer.signals["best_dense"] <= 1 and 0 < answer.signals["coverage"] <= 1
+    assert {"guard", "understand", "retrieve", "rescore", "evidence", "compose", "check", "total"} <= set(answer.timings_ms)
+    assert 0 < answer.signals["not_close"] <= 1 and answer.signals["unknown_words"] == 0  # every check's measurement
 
 
 def test_a_passage_that_writes_only_the_acronym_is_found_by_the_spelled_out_words(navigator):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.navigator import QuestionRejected
 from assistant.privacy import _nhs_number_is_valid, find_personal_data, mask, without_personal_data
 
 
@@ -81,8 +80,8 @@ def test_earlier_questions_are_cleaned_too(navigator):
     ],
 )
 def test_records_requests_and_new_instructions_are_turned_away(navigator, question, message):
-    with pytest.raises(QuestionRejected, match=message):
-        navigator.ask(question)
+    answer = navigator.ask(question)
+    assert answer.status == "rejected" and message in answer.answer
 
 
 def test_a_name_the_guidance_uses_is_not_taken_for_personal_data(navigator):
@@ -99,12 +98,12 @@ def test_a_name_the_guidance_uses_is_not_taken_for_personal_data(navigator):
     ],
 )
 def test_questions_that_sound_like_instructions_are_still_answered(navigator, question):
-    navigator.ask(question)  # raises QuestionRejected if taken for an attempt to change Navigator's instructions
+    assert navigator.ask(question).status == "answered"
 
 
 def test_a_question_of_nothing_but_personal_data_is_turned_away(navigator):
-    with pytest.raises(QuestionRejected, match="only personal data"):
-        navigator.ask("07700 900123")
+    answer = navigator.ask("07700 900123")
+    assert answer.status == "rejected" and "only personal data" in answer.answer
 
 
 @pytest.mark.parametrize(
@@ -112,13 +111,14 @@ def test_a_question_of_nothing_but_personal_data_is_turned_away(navigator):
     ["Quelle est la capitale de la France?", "Что такое ICB?", "ما هو SARC؟", "Wie viele Gefängnisse gibt es in England?"],
 )
 def test_a_question_not_in_english_gets_a_polite_message(navigator, question):
-    with pytest.raises(QuestionRejected, match="in English"):
-        navigator.ask(question)
+    answer = navigator.ask(question)
+    assert answer.status == "rejected" and "in English" in answer.answer
 
 
 @pytest.mark.parametrize("question", ["wat was the bradly report", "SARC?", "JSNA meaning", "how meny prisions are there"])
 def test_short_misspelt_or_acronym_questions_still_count_as_english(navigator, question):
-    navigator.ask(question)  # raises QuestionRejected if taken for another language
+    answer = navigator.ask(question)
+    assert answer.status != "rejected", answer.answer
 
 
 def test_the_audit_log_holds_masked_questions_and_no_answer_text(navigator, make_settings):

@@ -48,10 +48,16 @@ def render_reply(turn: Turn, settings: Settings, stream: bool = False) -> None:
             icon=":material/shield_person:",
         )
     answer_text = to_markdown(turn.answer.answer)
-    if turn.answer.refused:
+    status = turn.answer.status
+    if status == "rejected":  # the guard's message: empty, too long, instructions, a records request
+        st.warning(answer_text, icon=":material/block:")
+    elif status == "not_covered":
         # Set apart from answers, so a refusal is never read as one; it is a fixed text, so nothing streams.
         st.info(answer_text, icon=":material/search_off:")
         render_suggestions(turn)
+    elif status == "related":  # the closest guidance, said to be so, with its sources
+        st.info(answer_text, icon=":material/travel_explore:")
+        render_sources(turn.answer.citations, settings, turn.id)
     else:
         if stream:
             st.write_stream(_paced(statements(answer_text)))

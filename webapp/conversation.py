@@ -12,7 +12,7 @@ from uuid import uuid4
 import streamlit as st
 
 from assistant.audit import record_answer
-from assistant.navigator import Answer, Navigator, QuestionRejected
+from assistant.navigator import Answer, Navigator
 from assistant.privacy import mask_personal_data
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,6 @@ def answer_question(
         answer = navigator.ask(question, history, on_token=on_token)
         record_answer(answer, navigator.settings, where="chat")
         return Turn(answer.question, answer=answer)
-    except QuestionRejected as exc:
-        return Turn(mask_personal_data(question), notice=str(exc))
     except Exception as exc:  # the officer gets a short message, never a traceback
         # Only the exception type and the code path are logged: its message could quote the question,
         # and officers may paste personal data into it.

@@ -1,0 +1,171 @@
+"""Choose the answer policy's thresholds by cross-validation over every labelled set, and test each check.
+
+    python -m eval crossval eval/runs/latest eval/runs/officer eval/runs/refusal
+
+Each run's results.jsonl holds, per question, every check's measurement (``signals``) and whether it is answerable.
+The thresholds are fitted on four folds and scored on the fifth, so the reported figures are out of fold: what
+the policy does on questions it was not fitted on. A check earns its place if dropping it makes the out-of-fold
+figures worse; ``crossval.md`` says which do.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from assistant.checks import CHECKS, Policy
+from assistant.settings import Settings
+
+FOLDS = 5
+SEED = 13
+# A wrong answer given confidently is the worst failure: one counts as much as this many answerable questions
+# turned away.
+WRONG_ANSWER_COST = 5.0
+GRID = {
+    "min_similarity": np.round(np.arange(0.24, 0.47, 0.02), 2),
+    "max_unknown_share": np.array([0.4, 0.5, 0.6, 0.7]),
+    "unknown_needs_similarity": np.round(np.arange(0.36, 0.61, 0.04), 2),
+}
+FITTED = tuple(GRID)
+FIXED = tuple(check.code for check in CHECKS if check.code not in ("not_close", "unknown_words"))
+
+
+@dataclass(frozen=True)
+class Labelled:
+    set_name: str
+    answerable: bool
+    signals: dict[str, float]
+
+
+def load_runs(run_dirs: list[Path]) -> list[Labelled]:
+    """The questions the guard let through, with their measurements (a rejected question is decided before)."""
+    rows = []
+    for run in run_dirs:
+        for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("status") != "rejected" and row.get("signals"):
+                rows.append(Labelled(run.name, bool(row["answerable"]), row["signals"]))
+    return rows
+
+
+class Table:
+    """The measurements as arrays, so thousands of threshold sets are decided at once."""
+
+    def __init__(self, rows: list[Labelled]):
+        self.answerable = np.array([r.answerable for r in rows])
+        self.values = {code: np.array([r.signals.get(code, 0.0) for r in rows]) for code in (c.code for c in CHECKS)}
+
+    def answered(self, policy: Policy, enabled: frozenset[str]) -> np.ndarray:
+        v = self.values
+        falls = np.zeros(len(self.answerable), dtype=bool)
+        falls |= v["no_evidence"] == 0
+        if "not_close" in enabled:
+            falls |= v["not_close"] < policy.min_similarity
+        if "unknown_words" in enabled:
+            falls |= (v["unknown_words"] >= policy.max_unknown_share) & (v["not_close"] < policy.unknown_needs_similarity)
+        for code in FIXED:
+            if code in enabled and code != "no_evidence":
+                falls |= v[code] > 0
+        return ~falls
+
+
+def _score(answered: np.ndarray, answerable: np.ndarray) -> float:
+    return float(answered[answerable].sum() - WRONG_ANSWER_COST * answered[~answerable].sum())
+
+
+def fit(table: Table, rows: np.ndarray, base: Policy, enabled: frozenset[str]) -> Policy:
+    """The threshold set that scores best on these rows (ties: the strictest, i.e. the first in grid order
+    from the top)."""
+    best, best_score = base, -np.inf
+    sub = _subset(table, rows)
+    for values in itertools.product(*(GRID[name][::-1] for name in FITTED)):
+        policy = replace(base, **dict(zip(FITTED, map(float, values))))
+        score = _score(sub.answered(policy, enabled), sub.answerable)
+        if score > best_score:
+            best, best_score = policy, score
+    return best
+
+
+def _subset(table: Table, rows: np.ndarray) -> Table:
+    sub = Table.__new__(Table)
+    sub.answerable = table.answerable[rows]
+    sub.values = {code: values[rows] for code, values in table.values.items()}
+    return sub
+
+
+def out_of_fold(rows: list[Labelled], base: Policy, enabled: frozenset[str]) -> tuple[np.ndarray, list[Policy]]:
+    """Each question decided by thresholds fitted without its fold (folds stratified by set and label)."""
+    table = Table(rows)
+    order = list(range(len(rows)))
+    random.Random(SEED).shuffle(order)
+    order.sort(key=lambda i: (rows[i].set_name, rows[i].answerable))
+    fold = np.empty(len(rows), dtype=int)
+    fold[order] = np.arange(len(rows)) % FOLDS
+    answered = np.zeros(len(rows), dtype=bool)
+    policies = []
+    for k in range(FOLDS):
+        policy = fit(table, np.flatnonzero(fold != k), base, enabled)
+        policies.append(policy)
+        held = np.flatnonzero(fold == k)
+        answered[held] = _subset(table, held).answered(policy, enabled)
+    return answered, policies
+
+
+def figures(rows: list[Labelled], answered: np.ndarray) -> dict[str, dict]:
+    result = {}
+    for name in sorted({r.set_name for r in rows}):
+        mine = np.array([r.set_name == name for r in rows])
+        answerable = np.array([r.answerable for r in rows])
+        result[name] = {
+            "answerable_answered": round(float(answered[mine & answerable].mean()), 3) if (mine & answerable).any() else None,
+            "unanswerable_answered": int(answered[mine & ~answerable].sum()),
+            "unanswerable": int((mine & ~answerable).sum()),
+        }
+    return result
+
+
+def crossval(run_dirs: list[Path], settings: Settings) -> str:
+    rows = load_runs(run_dirs)
+    base = Policy.from_settings(settings)
+    every = frozenset(check.code for check in CHECKS)
+    answered, policies = out_of_fold(rows, base, every)
+    report = {"all checks": figures(rows, answered)}
+    lines = ["# Answer policy, cross-validated", "",
+             f"{len(rows)} questions from {', '.join(d.name for d in run_dirs)}; {FOLDS} folds; a wrong answer costs "
+             f"{WRONG_ANSWER_COST:g} refused answerable ones. Out-of-fold figures (answerable answered / "
+             "unanswerable answered):", "", "| checks | " + " | ".join(report["all checks"]) + " |",
+             "| --- |" + " --- |" * len(report["all checks"])]
+
+    def row(label: str, found: dict) -> str:
+        return f"| {label} | " + " | ".join(
+            f"{f['answerable_answered']} / {f['unanswerable_answered']} of {f['unanswerable']}" for f in found.values()
+        ) + " |"
+
+    lines.append(row("all checks", report["all checks"]))
+    verdicts = []
+    for check in CHECKS:
+        if check.code == "no_evidence":
+            continue
+        without, _ = out_of_fold(rows, base, every - {check.code})
+        found = figures(rows, without)
+        report[f"without {check.code}"] = found
+        lines.append(row(f"without {check.code}", found))
+        table = Table(rows)
+        worse = _score(without, table.answerable) < _score(answered, table.answerable)
+        verdicts.append(f"- `{check.code}`: {'earns its place' if worse else 'does NOT earn its place (drop it)'}")
+    full = fit(Table(rows), np.arange(len(rows)), base, every)
+    lines += ["", *verdicts, "", "Thresholds fitted per fold: " + "; ".join(
+        ", ".join(f"{name} {getattr(p, name)}" for name in FITTED) for p in policies),
+        "", "Fitted on every question (the defaults in assistant/settings.py): "
+        + ", ".join(f"{name} {getattr(full, name)}" for name in FITTED)]
+    text = "\n".join(lines) + "\n"
+    out = run_dirs[0].parent / "crossval.md"
+    out.write_text(text, encoding="utf-8")
+    (out.with_suffix(".json")).write_text(json.dumps({"out_of_fold": report, "fitted": {
+        name: getattr(full, name) for name in FITTED}}, indent=2), encoding="utf-8")
+    return text

@@ -1,0 +1,124 @@
+"""Reading the question once, and the checks table: no model, no index (quick)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from assistant.asks import read_question
+from assistant.checks import CHECKS, Case, Policy, decide, measure
+from assistant.compose import Statement
+from assistant.records import Passage
+from assistant.retrieve import ChunkStore
+from assistant.settings import Settings
+from assistant.text import words
+from assistant.vocabulary import defined_acronyms, load_glossary, load_roles
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+KNOWN = Counter(w for path in CORPUS.glob("*.txt") for w in words(path.read_text(encoding="utf-8")))
+GLOSSARY = {k.upper(): v for k, v in load_glossary().items()} | {k.upper(): v for k, v in load_roles().items()}
+ROLES = {k.upper() for k in load_roles()}
+
+
+def read(text: str):
+    return read_question(text, KNOWN, GLOSSARY, ROLES)
+
+
+def test_the_ask_is_apart_from_the_situation_around_it():
+    asks = read("Custody sergeant at Leicester here - 34 year old male in cell 4, sleeping rough. "
+                "Is there an NHS service that picks up people with a learning disability?")
+    assert asks.ask == "Is there an NHS service that picks up people with a learning disability?"
+    assert "Leicester" in asks.incidental and "34 year old" in asks.incidental and "cell 4" in asks.incidental
+    assert "Leicester" not in asks.searched and "sleeping rough" in asks.searched  # the situation still searches
+    assert asks.numbers == () and asks.unknown_names == ()
+
+
+def test_roles_and_ranks_are_context_never_the_subject():
+    asks = read("My DI reckons SOIT officers have no say in SARCs. What does a PC need to know about SARCs?")
+    assert {"DI", "SOIT", "PC"} <= set(asks.incidental)
+    assert asks.names == () and asks.unknown_names == ()
+
+
+def test_numbers_and_names_in_the_ask_are_its_subject():
+    asks = read("How long can I keep a 13 year old under section 46 of the Children Act 1989?")
+    assert asks.numbers == ("46", "1989")  # the age is context
+    assert read("Which ICB covers Manchester?").unknown_names == ("Manchester",)
+    assert read("Did young people get a voice in the Bristol-area framework?").unknown_names == ()
+
+
+def test_a_short_ask_that_points_back_reads_the_situation_with_it():
+    asks = read("My DI reckons the police have no say at all in sexual assault services. Is that right?")
+    assert "sexual assault services" in asks.ask and asks.context == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What's the phone number of my local SARC?", "contact"),
+        ("And who made all those check-in phone calls?", "who"),  # a call, not a number asked for
+        ("How much is an ICB chief executive paid?", "amount"),
+        ("How much do decisions outside the NHS affect health?", "other"),  # an extent, not money
+        ("What percentage of people seen by L&D have a learning disability?", "percentage"),
+        ("How many SARCs are there?", "count"),
+        ("When did it move to NHS England?", "date"),
+        ("Who pays for it?", "who"),
+        ("Where does the nav tool send me to read up on ICSs?", "reading"),
+    ],
+)
+def test_the_kind_of_answer_wanted(question, kind):
+    assert read(question).kind == kind
+
+
+def test_how_many_things_and_what_is_counted():
+    assert read("What are the seven priority areas?").things_asked_for == 7
+    assert read("List the names of all 42 integrated care boards.").things_asked_for == 42
+    assert read("What is domain 4?").things_asked_for == 0
+    assert read("How many members sit on the Clinical Reference Group?").counted == ("member",)
+    assert read("How many of them are there?").counted == ()
+
+
+def test_acronyms_the_guidance_defines_are_learned():
+    learned = defined_acronyms(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt"))
+    assert learned["CRG"] == "Clinical Reference Group"
+    assert learned["CSTR"] == "Community Sentence Treatment Requirement"
+    assert learned["STP"] == "Sustainability and transformation partnerships"  # no trailing "and"
+
+
+def _case(question: str, statement: str, similarity: float = 0.7) -> Case:
+    meta = {"source": "a.txt", "title": "Guide", "section": "S", "position": 0}
+    store = ChunkStore(["c1", "c2"], [statement, "Unrelated text about budgets."], [meta, {**meta, "position": 1}])
+    passage = store.passage(0)
+    asks = read(question)
+    from assistant.text import terms
+
+    return Case(asks, tuple(terms(asks.ask)), (passage,), (Statement(statement, passage, 0, 0, score=1.0),),
+                similarity, store, GLOSSARY)
+
+
+@pytest.mark.parametrize(
+    ("question", "statement", "status", "check"),
+    [
+        ("What is a SARC?", "A SARC is a sexual assault referral centre.", "answered", ""),
+        ("What's the phone number of the SARC?", "SARCs are commissioned by NHS England.", "related", "kind_missing"),
+        ("How many SARCs are there?", "SARCs are commissioned by NHS England.", "related", "count_missing"),
+        ("What does section 136 say about SARCs?", "SARCs are commissioned by NHS England.", "related",
+         "missing_number"),
+        ("Which SARC covers Manchester?", "SARCs are commissioned by NHS England.", "related", "unknown_names"),
+    ],
+)
+def test_each_check_leads_to_its_status(question, statement, status, check):
+    verdict = decide(measure(_case(question, statement)), Policy.from_settings(Settings()))
+    assert (verdict.status, verdict.check) == (status, check)
+
+
+def test_nothing_close_is_not_covered():
+    verdict = decide(measure(_case("What is a SARC?", "A SARC is a centre.", similarity=0.1)),
+                     Policy.from_settings(Settings()))
+    assert (verdict.status, verdict.check) == ("not_covered", "not_close")
+
+
+def test_every_check_has_a_code_a_message_and_a_status():
+    assert len({c.code for c in CHECKS}) == len(CHECKS)
+    assert all(c.message and c.status in ("related", "not_covered") for c in CHECKS)
