@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.acronyms import load_glossary
 from assistant.condense import condense
 from assistant.evidence import missing_answer_type, unknown_names
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.records import Passage, Question
-from assistant.vocabulary import Vocabulary, load_glossary
+from assistant.vocabulary import Vocabulary
 from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.fast  # no model, index or server: `make test-fast`
 
 
 @pytest.fixture(scope="module")
