@@ -100,6 +100,7 @@ def test_what_the_guidance_gives_is_answered_with_the_fact(navigator, question, 
     assert fact in answer.answer
 
 
+@pytest.mark.fast
 def test_what_a_how_many_question_counts():
     from assistant.evidence import counted_thing
 
@@ -112,6 +113,7 @@ def test_what_a_how_many_question_counts():
     assert counted_thing("What is an ICB?", {}) == set()
 
 
+@pytest.mark.fast
 def test_how_many_things_a_question_asks_to_be_named():
     from assistant.evidence import asked_number_of_things, enumerates
 
