@@ -42,13 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--engine", help="answer engine (default: the NAVIGATOR_ENGINE setting)")
     args = parser.parse_args(argv)
     if args.command == "chat":
-        return chat_loop(Settings(**({"engine": args.engine} if args.engine else {})), args.json)
+        return chat_loop(_settings(args), args.json)
 
     from assistant.audit import record_answer
     from assistant.guard import check_question
     from assistant.navigator import EngineUnavailable, IndexMissing, Navigator, QuestionRejected
 
-    settings = Settings(**({"engine": args.engine} if args.engine else {}))
+    settings = _settings(args)
     try:
         check_question(args.question, settings.max_question_chars)  # before the model is loaded
         answer = Navigator(settings).ask(args.question, args.history, on_token=_progress if sys.stderr.isatty() else None)
@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
     return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings from the environment, with the engine the command line asked for."""
+    return Settings(**({"engine": args.engine} if args.engine else {}))
 
 
 def chat_loop(settings: Settings, as_json: bool) -> int:
