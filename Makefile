@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install llm browser index run test eval eval-llm bench clean
+.PHONY: install llm browser index run test test-fast eval eval-llm bench clean
 
 $(STAMP): requirements.txt requirements-models.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: index
 
 test: install llm browser
 	$(PY) -m pytest
+
+# The tests that need no embedding model, index or server: under a minute.
+test-fast: install
+	$(PY) -m pytest -m fast
 
 # Both sets: the one written with the rules, and the officer-style sets written apart from the code; then the
 # answer policy's thresholds cross-validated over every labelled set (eval/runs/crossval.md).

@@ -1,8 +1,9 @@
 """The public face of the assistant: ``from assistant.navigator import Navigator``."""
 
 from assistant.guard import QuestionRejected
+from assistant.index_store import IndexMissing
 from assistant.llm import EngineUnavailable
-from assistant.pipeline import IndexMissing, Navigator, forget_shared_navigator, shared_navigator
+from assistant.pipeline import Navigator, shared_navigator
 from assistant.records import Answer, Citation, Passage
 
 __all__ = [
@@ -13,6 +14,5 @@ __all__ = [
     "Navigator",
     "Passage",
     "QuestionRejected",
-    "forget_shared_navigator",
     "shared_navigator",
 ]

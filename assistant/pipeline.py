@@ -7,6 +7,7 @@ guard -> condense follow-up -> expand acronyms and fix typos -> retrieve (dense 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import replace
@@ -14,12 +15,9 @@ import time
 from collections.abc import Sequence
 from contextlib import contextmanager
 
-from langchain_chroma import Chroma
-
 from assistant.cite import attach_citations, cite_verified
 from assistant.compose import Statement, compose_extractive
 from assistant.condense import condense, is_follow_up
-from assistant.embeddings import load_embeddings
 from assistant.asks import read_question
 from assistant.checks import Case, Policy, decide, measure
 from assistant.evidence import select_evidence
@@ -32,7 +30,8 @@ from assistant.guard import (
     check_not_a_records_request,
     check_question,
 )
-from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, load_chat_engine
+from assistant.library import Library, shared_follower
+from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, ChatEngine, load_chat_engine
 from assistant.privacy import (
     Finding,
     asks_for_records,
@@ -43,56 +42,74 @@ from assistant.privacy import (
 )
 from assistant.records import Answer, Asks, Passage, Query, Question
 from assistant.rescore import rescore
-from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
 from assistant.settings import Settings, get_settings
 from assistant.text import terms, words
 from assistant.verify import Thresholds, verify_answer
-from assistant.vocabulary import Vocabulary, load_glossary, load_roles
-from ingest.index import active_collections, open_client
 
 
-class IndexMissing(RuntimeError):
-    """There is no usable index: run ``python -m ingest`` (``make run`` does it)."""
+def _one_library_per_question(ask):
+    """Answer the whole question from the Library that is current when it begins: a build that becomes active
+    meanwhile serves the next question, so an answer never mixes two builds."""
+
+    @functools.wraps(ask)
+    def answer_from_one_library(self: Navigator, *args, **kwargs):
+        self._question.library = self.follow_index()
+        try:
+            return ask(self, *args, **kwargs)
+        finally:
+            self._question.library = None
+
+    return answer_from_one_library
+
+
+def _library_part(name: str) -> property:
+    """A part of the Library the question this thread is answering began with (else of the current one)."""
+    return property(lambda self: getattr(self.answering_from(), name))
 
 
 class Navigator:
-    """Loads the model and index once; ``ask`` is safe to call from many threads at once."""
+    """Answers from a Library (the index and models, loaded once per process); ``ask`` is safe from many threads.
 
-    def __init__(self, settings: Settings | None = None):
+    Without a ``library`` it answers from the process's shared one and follows the index: a question asked after a
+    re-ingest is answered from the new build. ``chat_engine`` stands in for the one the settings name (tests).
+    """
+
+    store = _library_part("store")
+    lexical = _library_part("lexical")
+    dense = _library_part("dense")
+    embeddings = _library_part("embeddings")
+    vocabulary = _library_part("vocabulary")
+
+    def __init__(self, settings: Settings | None = None, library: Library | None = None,
+                 chat_engine: ChatEngine | None = None):
         self.settings = settings or get_settings()
-        client = open_client(self.settings)
-        build = active_collections(client, self.settings)
-        if build is None:
-            raise IndexMissing("No index has been built yet: run `python -m ingest` (or `make run`).")
-        collection = build.chunks
-        built_with = collection.metadata.get("embedding_model")
-        if built_with != self.settings.embedding_model:
-            raise IndexMissing(
-                f"The index was built with {built_with!r} but the setting asks for "
-                f"{self.settings.embedding_model!r}: run `python -m ingest` to rebuild it."
-            )
-        self.collection = collection
-        self.embeddings = load_embeddings(self.settings)
-        stored = collection.get(include=["documents", "metadatas"])
-        # Headings are the guidance's words too: "Andy Brooks" is named only in the heading of his biography.
-        self.vocabulary = Vocabulary(
-            load_glossary(),
-            [f"{meta.get('section', '')}\n{text}" for text, meta in zip(stored["documents"], stored["metadatas"])],
-            load_roles(),
-        )
-        self.store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"])
-        self.lexical = LexicalIndex(self.store)
-        self.dense = DenseIndex(
-            Chroma(client=client, collection_name=collection.name, embedding_function=self.embeddings),
-            Chroma(client=client, collection_name=build.sentences.name, embedding_function=self.embeddings),
-            self.store,
-        )
-        self.refusal_text = self._refusal_text()
+        self._follower = None if library is not None else shared_follower(self.settings)
+        self.library = library or self._follower.current()
+        self._question = threading.local()  # the Library of the question this thread is answering
         self.policy = Policy.from_settings(self.settings)
         # Loaded (and an endpoint checked) now, so a missing model or unreachable server fails at start-up.
-        self.chat_engine = load_chat_engine(self.settings) if self.settings.engine in GENERATIVE_ENGINES else None
+        if chat_engine is None and self.settings.engine in GENERATIVE_ENGINES:
+            chat_engine = load_chat_engine(self.settings)
+        self.chat_engine = chat_engine
+
+    def follow_index(self, recheck: bool = False) -> Library:
+        """The Library of the active build, switching to a new build's when the pointer moved (see library.py)."""
+        if self._follower is not None:
+            self.library = self._follower.current(recheck)
+        return self.library
+
+    def answering_from(self) -> Library:
+        """The Library of the question this thread is answering (between questions, the current one)."""
+        return getattr(self._question, "library", None) or self.library
+
+    @property
+    def refusal_text(self) -> str:
+        """The fixed refusal, listing the documents of the build the question is answered from."""
+        titles = "\n".join(f"- {doc['title']}" for doc in self.answering_from().documents)
+        return load_prompt("refusal").format(documents=titles)
 
     # ------------------------------------------------------------------ the pipeline
+    @_one_library_per_question
     def ask(self, question: str, history: Sequence[str] = (), on_token: TokenSink | None = None) -> Answer:
         """Answer from the guidance: ``answered``, ``related`` (the closest guidance, said to be so), ``not_covered``
         or ``rejected`` (the guard's message). ``on_token`` receives a generative engine's draft as it streams (the
@@ -286,18 +303,7 @@ class Navigator:
     # ------------------------------------------------------------------ about the corpus
     def documents(self) -> list[dict]:
         """Each indexed document with its title, date and number of chunks."""
-        seen: dict[str, dict] = {}
-        for meta in self.store.metadatas:
-            entry = seen.setdefault(
-                meta["source"],
-                {"source": meta["source"], "title": meta.get("title", ""), "date": meta.get("date", ""), "chunks": 0},
-            )
-            entry["chunks"] += 1
-        return sorted(seen.values(), key=lambda d: d["title"])
-
-    def _refusal_text(self) -> str:
-        titles = "\n".join(f"- {doc['title']}" for doc in self.documents())
-        return load_prompt("refusal").format(documents=titles)
+        return self.follow_index().documents
 
 
 def _replace_word(text: str, wrong: str, right: str) -> str:
@@ -328,23 +334,14 @@ _shared_lock = threading.Lock()
 
 
 def shared_navigator(settings: Settings | None = None) -> Navigator:
-    """One Navigator per index and model per process (the chat page serves many sessions with it)."""
+    """One Navigator per engine per process (the chat page serves many sessions with it); every engine answers
+    from the same Library."""
     settings = settings or get_settings()
     key = _shared_key(settings)
     with _shared_lock:
         if key not in _shared:
             _shared[key] = Navigator(settings)
         return _shared[key]
-
-
-def forget_shared_navigator(settings: Settings | None = None) -> None:
-    """Drop the shared Navigator of this index, so the next ``shared_navigator`` reads the index afresh.
-
-    Needed after an ingest: a Navigator holds the chunks it read at start, and the ingest deletes the
-    collection it was searching.
-    """
-    with _shared_lock:
-        _shared.pop(_shared_key(settings or get_settings()), None)
 
 
 def _shared_key(settings: Settings) -> tuple:

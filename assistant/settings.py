@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     collection: str = Field("navigator", min_length=3, description="Chroma collection-name prefix")
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST", "NAVIGATOR_CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "NAVIGATOR_CHROMA_PORT"))
+    pointer_check_s: float = Field(
+        1.0, ge=0, description="a running Navigator checks at most this often whether a newer index build is active"
+    )
 
     # --- embedding
     embedding_model: str = Field(
@@ -53,6 +56,10 @@ class Settings(BaseSettings):
         "section", description="heading path embedded in front of each chunk"
     )
     max_unpacked_mb: int = Field(200, description="a DOCX that would unpack to more is skipped (zip bombs)")
+    # per-file limits: one odd file must not stall the ingest for hours (skipped with the reason, exit 3)
+    max_file_mb: float = Field(50, gt=0, description="a larger file is skipped")
+    max_line_chars: int = Field(100_000, gt=0, description="a file with a longer run of text without a line break is skipped")
+    max_chunks_per_file: int = Field(5_000, gt=0, description="a file that would give more chunks is skipped")
     min_chunk_chars: int = Field(60, ge=0, description="shorter chunks without a full stop are dropped")
 
     # --- retrieval

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from assistant.acronyms import load_glossary
+from assistant.index_store import open_client
 from assistant.settings import Settings, get_settings
-from assistant.vocabulary import load_glossary
 from ingest.chunk import chunk_document, note_acronyms
 from ingest.clean import clean_document
 from ingest.documents import Chunk, LoadedDocument, Skipped
-from ingest.index import IngestReport, open_client, sync_index
-from ingest.load import load_corpus
+from ingest.index import IngestReport, sync_index
+from ingest.load import Limits, load_corpus
 
 EXIT_SKIPPED = 3  # the index was updated, but some files were skipped
 
@@ -26,7 +27,7 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
     skipped: list[Skipped] = []
     files = 0
     glossary = load_glossary()
-    for item in load_corpus(corpus_dir, settings.max_unpacked_mb * 1_000_000):
+    for item in load_corpus(corpus_dir, Limits.of(settings)):
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
@@ -44,13 +45,22 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
         except Exception as exc:  # one odd file must never stop the rest of the corpus
             skipped.append(Skipped(document.source, f"could not be split into passages ({type(exc).__name__}: {exc})"))
             continue
-        pieces = note_acronyms(pieces, glossary)
-        if not pieces:
-            skipped.append(Skipped(document.source, "no passage of text long enough to index"))
+        reason = _not_indexable(len(pieces), settings.max_chunks_per_file)
+        if reason:
+            skipped.append(Skipped(document.source, reason))
             continue
         files += 1
-        chunks.extend(pieces)
+        chunks.extend(note_acronyms(pieces, glossary))
     return chunks, skipped, files
+
+
+def _not_indexable(passages: int, limit: int) -> str:
+    """Why a file that was read cannot be indexed ('' when it can)."""
+    if not passages:
+        return "no passage of text long enough to index"
+    if passages > limit:
+        return f"would give {passages:,} passages, over the limit of {limit:,} per file"
+    return ""
 
 
 def ingest(settings: Settings, corpus_dir: Path | None = None, rebuild: bool = False, show_progress: bool = True) -> IngestReport:
@@ -77,6 +87,8 @@ def describe(report: IngestReport) -> str:
         f"  chunks added {report.added}, updated {report.updated}, deleted {report.deleted}, "
         f"unchanged {report.unchanged}; embedded {report.embedded}" + ("; full rebuild" if report.rebuilt else ""),
     ]
+    if report.resumed:
+        lines.append(f"  finished the build an interrupted run left: {report.resumed} chunks were already in it")
     if report.kept_from_skipped:
         lines.append(f"  kept {report.kept_from_skipped} chunks indexed earlier from files skipped this time")
     for item in report.skipped:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from assistant.acronyms import spelled_out
 from assistant.text import sentences
-from assistant.vocabulary import spelled_out
 
 
 @dataclass(frozen=True)

@@ -1,29 +1,36 @@
 """Stage 4: write chunks and their embeddings to Chroma, incrementally, and swap in the result atomically.
 
-Every run that changes anything builds a *new* collection (copying the vectors of unchanged chunks, embedding
-only new text) and then flips a pointer to it. Readers always follow the pointer, so a crash or Ctrl-C
-mid-build leaves the previous index in use; the half-built collection is removed by the next run.
+Every run that changes anything fills a *new* build (copying the vectors of unchanged chunks, embedding only
+new text) and then flips the pointer to it (layout: assistant/index_store.py). Readers follow the pointer, so a
+crash or Ctrl-C mid-build leaves the previous index in use; the next run finishes the half-made build, embedding
+only what it still lacks (chunk ids are content hashes). The build the pointer leaves is kept for readers still
+answering from it, and removed by the next build.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import time
 
-import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.errors import NotFoundError
 
+from assistant.index_store import (
+    IndexCollections,
+    active_collections,
+    build_names,
+    create_build,
+    open_build,
+    point_to,
+    read_pointer,
+    remove_builds,
+)
 from assistant.settings import Settings
 from assistant.text import sentences
 from ingest.documents import Chunk, Skipped
-
-POINTER_SUFFIX = "-active"
-SENTENCES_SUFFIX = "-sentences"
-COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
 
 
 @dataclass
@@ -38,10 +45,12 @@ class IngestReport:
     sentences_embedded: int = 0
     embedding_seconds: float = 0.0  # time inside the embedding model only
     kept_from_skipped: int = 0
+    resumed: int = 0  # chunks an interrupted run had already put into the build this run finished
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     collection: str = ""
     rebuilt: bool = False
+    removed: list[str] = field(default_factory=list)  # older builds deleted by this run
 
 
 @dataclass(frozen=True)
@@ -49,42 +58,6 @@ class StoredChunk:
     metadata: dict
     document: str
     embedding: list[float]
-
-
-@dataclass(frozen=True)
-class IndexCollections:
-    """One build: the chunks, and every sentence of them embedded on its own (for sentence-level search)."""
-
-    chunks: Collection
-    sentences: Collection
-
-
-def open_client(settings: Settings) -> ClientAPI:
-    """A Chroma server when CHROMA_HOST is set, else the embedded store in the index folder."""
-    if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.index_dir))
-
-
-def pointer_name(settings: Settings) -> str:
-    return settings.collection + POINTER_SUFFIX
-
-
-def active_collections(client: ClientAPI, settings: Settings) -> IndexCollections | None:
-    """The build readers should use, or None when nothing has been indexed yet."""
-    try:
-        name = client.get_collection(pointer_name(settings)).metadata.get("active")
-        if not name:
-            return None
-        return IndexCollections(client.get_collection(name), client.get_collection(name + SENTENCES_SUFFIX))
-    except Exception:  # chromadb raises NotFoundError, ValueError or InvalidCollectionException by version
-        return None
-
-
-def active_collection(client: ClientAPI, settings: Settings) -> Collection | None:
-    build = active_collections(client, settings)
-    return build.chunks if build else None
 
 
 def sync_index(
@@ -98,6 +71,7 @@ def sync_index(
 ) -> IngestReport:
     """Bring the index in line with ``chunks``. ``embed`` is called (so the model is loaded) only if needed."""
     report = IngestReport(skipped=list(skipped))
+    pointer = read_pointer(client, settings)
     old = active_collections(client, settings)
     model_changed = old is not None and old.chunks.metadata.get("embedding_model") != settings.embedding_model
     report.rebuilt = rebuild or model_changed or old is None
@@ -115,17 +89,24 @@ def sync_index(
 
     if not report.rebuilt and report.added == report.updated == report.deleted == 0:
         report.collection = old.chunks.name
+        # Nothing to build: a half-made build an interrupted run left is not needed any more.
+        report.removed = remove_builds(client, settings, keep={pointer.active, pointer.previous})
         return report
 
-    reused = {} if report.rebuilt else {cid: item for cid, item in stored.items() if cid in wanted}
-    to_embed = [chunk for cid, chunk in wanted.items() if cid not in reused]
-    build = _create_build(client, settings)
-    _copy_stored(build.chunks, reused, wanted)
-    _copy_stored(build.chunks, carried, {})
+    build = None if rebuild else _resumable_build(client, settings, finished={pointer.active, pointer.previous})
+    build = build or create_build(client, settings)
+    present = _keep_only(build, wanted, carried)
+    report.resumed = len(present)
+    reused = {} if report.rebuilt else {cid: item for cid, item in stored.items() if cid in wanted and cid not in present}
+    carried = {cid: item for cid, item in carried.items() if cid not in present}
     if old is not None and not report.rebuilt:
+        # Sentences first: a chunk in the build always has its sentences, so a resumed run can trust it.
         kept_ids = set(reused) | set(carried)
         old_sentences = _read_all(old.sentences)
         _copy_stored(build.sentences, {k: v for k, v in old_sentences.items() if v.metadata["chunk_id"] in kept_ids}, {})
+    _copy_stored(build.chunks, reused, wanted)
+    _copy_stored(build.chunks, carried, {})
+    to_embed = [chunk for cid, chunk in wanted.items() if cid not in reused and cid not in present]
     if to_embed:
         embed_texts = _timed(embed(), report)
         batch = settings.embedding_batch_size * 8  # chunks per call: large calls pad least (length-sorted)
@@ -134,10 +115,47 @@ def sync_index(
         report.embedded = len(to_embed)
     for collection in (build.chunks, build.sentences):
         collection.modify(metadata={**collection.metadata, "dimension": _dimension(collection), "complete": True})
-    _point_to(client, settings, build.chunks.name)
-    _remove_other_builds(client, settings, keep=build.chunks.name)
-    report.collection = build.chunks.name
+    point_to(client, settings, build.name)
+    # The build just replaced stays for readers still answering from it; every older one goes.
+    report.removed = remove_builds(client, settings, keep={build.name, pointer.active})
+    report.collection = build.name
     return report
+
+
+def _resumable_build(client: ClientAPI, settings: Settings, finished: set[str]) -> IndexCollections | None:
+    """The newest build an interrupted run left half-made with this embedding model, to finish it."""
+    for name in reversed(build_names(client, settings)):
+        if name in finished:
+            continue
+        try:
+            build = open_build(client, name)
+        except (NotFoundError, ValueError):  # killed between creating its two collections
+            continue
+        metadata = build.chunks.metadata
+        if not metadata.get("complete") and metadata.get("embedding_model") == settings.embedding_model:
+            return build
+    return None
+
+
+def _keep_only(build: IndexCollections, wanted: dict[str, Chunk], carried: dict[str, StoredChunk]) -> set[str]:
+    """Take out of a (resumed) build whatever the corpus no longer has; the ids of the chunks it keeps.
+
+    Their metadata is brought up to date (a chunk can move within its document without changing its text).
+    """
+    got = build.chunks.get(include=["metadatas"])
+    present = dict(zip(got["ids"], got["metadatas"]))
+    sentence_owners = build.sentences.get(include=["metadatas"])
+    kept = {cid for cid in present if cid in wanted or cid in carried}
+    stale = [cid for cid in present if cid not in kept]
+    orphans = [sid for sid, meta in zip(sentence_owners["ids"], sentence_owners["metadatas"]) if meta["chunk_id"] not in kept]
+    if stale:
+        build.chunks.delete(ids=stale)
+    if orphans:
+        build.sentences.delete(ids=orphans)
+    moved = [cid for cid in kept if cid in wanted and present[cid] != wanted[cid].metadata()]
+    if moved:
+        build.chunks.update(ids=moved, metadatas=[wanted[cid].metadata() for cid in moved])
+    return kept
 
 
 def _timed(embed_texts, report: IngestReport):
@@ -159,19 +177,21 @@ def _add_chunks(build: IndexCollections, chunks: list[Chunk], embed_texts) -> in
     # One call for the chunks and their sentences: the model sorts a call's texts by length, so mixing
     # them pads less than two calls would.
     vectors = embed_texts([chunk.embedded_text for chunk in chunks] + [read for *_, read in units])
-    build.chunks.add(
-        ids=[chunk.id for chunk in chunks],
-        embeddings=vectors[: len(chunks)],
-        documents=[chunk.text for chunk in chunks],
-        metadatas=[chunk.metadata() for chunk in chunks],
-    )
+    # Sentences before their chunks, and upserts: a run killed in between leaves nothing a resumed run trusts
+    # wrongly, and the resumed run can write the same sentences again.
     if units:
-        build.sentences.add(
+        build.sentences.upsert(
             ids=[f"{cid}-{index}" for cid, index, *_ in units],
             embeddings=vectors[len(chunks) :],
             documents=[text for _, _, text, _ in units],
             metadatas=[{"chunk_id": cid, "index": index} for cid, index, *_ in units],
         )
+    build.chunks.upsert(
+        ids=[chunk.id for chunk in chunks],
+        embeddings=vectors[: len(chunks)],
+        documents=[chunk.text for chunk in chunks],
+        metadatas=[chunk.metadata() for chunk in chunks],
+    )
     return len(units)
 
 
@@ -197,31 +217,13 @@ def _read_all(collection: Collection, page: int = 5000) -> dict[str, StoredChunk
     return stored
 
 
-def _create_build(client: ClientAPI, settings: Settings) -> IndexCollections:
-    stamp = datetime.now(timezone.utc)
-    name = f"{settings.collection}-{stamp.strftime('%Y%m%d%H%M%S%f')}"
-    metadata = {
-        "embedding_model": settings.embedding_model,
-        "chunk_size": settings.chunk_size,
-        "chunk_overlap": settings.chunk_overlap,
-        "built_at": stamp.isoformat(timespec="seconds"),
-        "complete": False,
-    }
-    return IndexCollections(
-        client.create_collection(name=name, configuration=COLLECTION_CONFIGURATION, metadata=metadata),
-        client.create_collection(
-            name=name + SENTENCES_SUFFIX, configuration=COLLECTION_CONFIGURATION, metadata=metadata
-        ),
-    )
-
-
 def _copy_stored(target: Collection, items: dict[str, StoredChunk], wanted: dict[str, Chunk]) -> None:
     """Copy vectors without re-embedding; metadata comes from the new chunk when there is one."""
     ids = list(items)
     step = 1000
     for start in range(0, len(ids), step):
         part = ids[start : start + step]
-        target.add(
+        target.upsert(
             ids=part,
             embeddings=[items[cid].embedding for cid in part],
             documents=[wanted[cid].text if cid in wanted else items[cid].document for cid in part],
@@ -232,18 +234,3 @@ def _copy_stored(target: Collection, items: dict[str, StoredChunk], wanted: dict
 def _dimension(collection: Collection) -> int:
     got = collection.get(limit=1, include=["embeddings"])
     return len(got["embeddings"][0]) if len(got["embeddings"]) else 0
-
-
-def _point_to(client: ClientAPI, settings: Settings, name: str) -> None:
-    pointer = client.get_or_create_collection(pointer_name(settings), metadata={"active": ""})
-    pointer.modify(metadata={"active": name, "switched_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-
-
-def _remove_other_builds(client: ClientAPI, settings: Settings, keep: str) -> None:
-    """Delete the previous index and any half-built one an interrupted run left behind."""
-    prefix = settings.collection + "-"
-    for collection in client.list_collections():
-        name = collection if isinstance(collection, str) else collection.name
-        build = name.removesuffix(SENTENCES_SUFFIX)
-        if build.startswith(prefix) and build != keep and build[len(prefix) :].isdigit():
-            client.delete_collection(name)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_community.document_loaders import BSHTMLLoader, Docx2txtLoader, PyPDFLoader, TextLoader
 
+from assistant.settings import Settings
 from ingest.documents import LoadedDocument, Page, Skipped, SourceInfo
 
 SOURCES_FILE = "sources.json"
@@ -17,6 +19,23 @@ FORMATS = {".txt": "txt", ".md": "md", ".pdf": "pdf", ".html": "html", ".htm": "
 
 class UnreadableFile(Exception):
     """Raised with the reason a person should read when a file cannot be ingested."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may hold (settings ``max_file_mb``, ``max_unpacked_mb``, ``max_line_chars``): a file over a
+    limit is skipped with the reason, so that one odd file cannot stall the ingest for hours."""
+
+    file_bytes: float
+    unpacked_bytes: float
+    line_chars: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(settings.max_file_mb * 1e6, settings.max_unpacked_mb * 1e6, settings.max_line_chars)
+
+
+DEFAULT_LIMITS = Limits.of(Settings.model_construct())  # the settings' defaults, without reading the environment
 
 
 def read_sources(corpus_dir: Path) -> dict[str, SourceInfo]:
@@ -49,7 +68,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def load_corpus(corpus_dir: Path, max_unpacked_bytes: int = 200_000_000) -> Iterator[LoadedDocument | Skipped]:
+def load_corpus(corpus_dir: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[LoadedDocument | Skipped]:
     try:
         sources = read_sources(corpus_dir)
     except UnreadableFile as exc:
@@ -58,22 +77,31 @@ def load_corpus(corpus_dir: Path, max_unpacked_bytes: int = 200_000_000) -> Iter
     for path in corpus_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
         try:
-            yield load_file(path, source, sources.get(source), max_unpacked_bytes)
+            yield load_file(path, source, sources.get(source), limits)
         except UnreadableFile as exc:
             yield Skipped(source, str(exc))
 
 
-def load_file(path: Path, source: str, info: SourceInfo | None, max_unpacked_bytes: int = 200_000_000) -> LoadedDocument:
+def load_file(path: Path, source: str, info: SourceInfo | None, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFile(f"unknown format '{path.suffix or '(no extension)'}'")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise UnreadableFile("empty file")
+    if size > limits.file_bytes:
+        raise UnreadableFile(f"{size / 1e6:,.1f} MB, over the {limits.file_bytes / 1e6:,.0f} MB limit per file")
     if fmt == "docx":
-        _check_archive(path, max_unpacked_bytes)
+        _check_archive(path, limits.unpacked_bytes)
     pages = _read_pages(path, fmt)
     if not any(page.text.strip() for page in pages):
         raise UnreadableFile("no text could be extracted (empty, or a scanned document without OCR)")
+    longest = max(len(line) for page in pages for line in page.text.split("\n"))
+    if longest > limits.line_chars:
+        raise UnreadableFile(
+            f"{longest:,} characters without a line break, over the limit of {limits.line_chars:,} "
+            "(is it really text?)"
+        )
     return LoadedDocument(source=source, format=fmt, info=info or SourceInfo(title=_title_from_name(path)), pages=pages)
 
 
@@ -94,7 +122,7 @@ def _read_pages(path: Path, fmt: str) -> list[Page]:
         raise UnreadableFile(_describe_failure(exc)) from exc
 
 
-def _check_archive(path: Path, max_unpacked_bytes: int) -> None:
+def _check_archive(path: Path, max_unpacked_bytes: float) -> None:
     """A DOCX is a zip: refuse one that would unpack to more than the limit (a zip bomb) before reading it."""
     try:
         with zipfile.ZipFile(path) as archive:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,42 @@ from assistant.settings import PROJECT_ROOT, Settings
 
 CORPUS = PROJECT_ROOT / "corpus"
 FAST_MODEL = "all-MiniLM-L6-v2"  # real, but 5x quicker than the default: used where the model is not the subject
+BLOG = "place-based-partnerships-final-frontier-blog.txt"
+# A fact a re-ingest adds to the blog, and a question only it answers.
+NEW_FACT = (
+    "The Navigatorshire neighbourhood health teams bring together police officers, mental health nurses and "
+    "social workers to support people in crisis."
+)
+NEW_QUESTION = "What do the Navigatorshire neighbourhood health teams bring together?"
+KNOWN = "When did Liaison and Diversion move to NHS England?"  # answered "From 1 April 2014, ..."
+
+
+def add_new_fact(corpus: Path) -> None:
+    blog = corpus / BLOG
+    blog.write_text(blog.read_text(encoding="utf-8") + f"\n\n{NEW_FACT}\n", encoding="utf-8")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that points another process (ingest, the CLI, the page) at these settings' index."""
+    names = ("corpus_dir", "index_dir", "data_dir", "collection", "embedding_model", "pointer_check_s")
+    env = {f"NAVIGATOR_{name.upper()}": str(getattr(settings, name)) for name in names}
+    if settings.chroma_host:
+        env |= {"CHROMA_HOST": settings.chroma_host, "CHROMA_PORT": str(settings.chroma_port)}
+    return env
+
+
+def ingest_in_another_process(settings: Settings) -> str:
+    """``python -m ingest`` run as an operator runs it, in a process of its own; its report."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **settings_env(settings), "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
 
 
 def free_port() -> int:
@@ -37,6 +75,23 @@ def wait_until_serving(is_up: Callable[[], bool], server: subprocess.Popen, what
             pass
         time.sleep(0.3)
     raise TimeoutError(f"{what} was not serving within {seconds} s")
+
+
+@pytest.fixture(autouse=True)
+def fast_tests_load_nothing(request, monkeypatch):
+    """A test marked ``fast`` may not load the embedding model nor open a Chroma store: the marker cannot lie."""
+    if request.node.get_closest_marker("fast") is None:
+        return
+    import chromadb
+
+    import assistant.embeddings
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test marked fast loaded the embedding model or opened a Chroma store")
+
+    monkeypatch.setattr(assistant.embeddings, "_load", refuse)
+    monkeypatch.setattr(chromadb, "PersistentClient", refuse)
+    monkeypatch.setattr(chromadb, "HttpClient", refuse)
 
 
 @pytest.fixture

@@ -12,10 +12,19 @@ from assistant.feedback import HELPFUL, NOT_HELPFUL, feedback_path, recent_feedb
 from assistant.navigator import shared_navigator
 from assistant.settings import PROJECT_ROOT, Settings
 from ingest.__main__ import ingest
-from tests.conftest import CORPUS
+from tests.conftest import (
+    BLOG,
+    CORPUS,
+    NEW_FACT,
+    NEW_QUESTION,
+    add_new_fact,
+    ingest_in_another_process,
+    settings_env,
+)
 from webapp.conversation import Turn, conversation_markdown
 from webapp.examples import EXAMPLE_QUESTIONS
 from webapp.markup import statements, to_markdown
+from webapp.navigator_cache import GUIDANCE_UPDATED
 
 APP = str(PROJECT_ROOT / "app.py")
 RUN_TIMEOUT = 120  # the first run loads the embedding model
@@ -198,6 +207,7 @@ def test_conversation_downloads_as_markdown_with_its_sources(indexed_settings):
     assert "_Please type a question._" in exported
 
 
+@pytest.mark.fast
 def test_corpus_text_is_shown_as_written():
     text = "Costs $5 *per* <b>case</b> [see 2]\n• one item\n\n    2014. A year. [3] Next. [4]\n---"
     markdown = to_markdown(text, ["one item"])
@@ -238,3 +248,50 @@ def test_the_sidebar_offers_the_local_model_and_a_dead_endpoint_falls_back(app_s
     app.chat_input[0].set_value("What is Liaison and Diversion?").run()
     assert not app.exception
     assert "\\[1\\]" in last_reply(app)  # answered (extractively), "[1]" escaped as Markdown
+
+
+@pytest.fixture
+def blog_app(make_settings, monkeypatch) -> tuple[AppTest, Settings]:
+    """The page over a private index of the blog alone (quick to build), checking the pointer at every question."""
+    settings = make_settings(pointer_check_s=0)
+    settings.corpus_dir.mkdir()
+    shutil.copy(CORPUS / BLOG, settings.corpus_dir)
+    ingest(settings, show_progress=False)
+    for name, value in settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    app = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT).run()
+    assert not app.exception
+    return app, settings
+
+
+def test_the_page_answers_across_a_re_ingest_and_says_once_that_the_guidance_changed(blog_app):
+    app, settings = blog_app
+    ask(app, NEW_QUESTION)
+    assert "can't find this in the guidance" in app.chat_message[-1].info[0].value and not app.toast
+
+    add_new_fact(settings.corpus_dir)
+    ingest_in_another_process(settings)
+    ask(app, NEW_QUESTION)
+    assert [toast.value for toast in app.toast] == [GUIDANCE_UPDATED]
+    assert not app.chat_message[-1].info and "Navigatorshire" in last_reply(app)
+    passages = " ".join(markdown.value for expander in app.chat_message[-1].expander for markdown in expander.markdown)
+    assert NEW_FACT.split(",")[0] in passages.replace("\\", "")
+
+    ask(app, "What is a place-based partnership?")
+    assert not app.toast  # said once
+
+
+def test_switching_engine_on_the_page_loads_the_library_once(blog_app, monkeypatch):
+    pytest.importorskip("llama_cpp", reason="the local engine needs `make llm`")
+    import assistant.library
+
+    app, settings = blog_app
+    loads = []
+    load = assistant.library.load_library
+    monkeypatch.setattr(assistant.library, "load_library", lambda *args: loads.append(args) or load(*args))
+    app.sidebar.selectbox[0].select("llamacpp").run()
+    assert not app.exception and not app.error
+    extractive = shared_navigator(settings)
+    local = shared_navigator(settings.model_copy(update={"engine": "llamacpp"}))
+    assert local.chat_engine is not None and extractive.chat_engine is None
+    assert local.library is extractive.library and loads == []  # loaded once, before the switch

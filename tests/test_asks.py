@@ -14,7 +14,9 @@ from assistant.records import Passage
 from assistant.retrieve import ChunkStore
 from assistant.settings import Settings
 from assistant.text import words
-from assistant.vocabulary import defined_acronyms, load_glossary, load_roles
+from assistant.acronyms import defined_acronyms, load_glossary, load_roles
+
+pytestmark = pytest.mark.fast
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 KNOWN = Counter(w for path in CORPUS.glob("*.txt") for w in words(path.read_text(encoding="utf-8")))

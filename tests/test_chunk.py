@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.settings import Settings
 from assistant.text import sentences
 from ingest.__main__ import build_chunks
 from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.fast  # no model, index or server: `make test-fast`
 
 GUIDE = "ics-health-and-justice-collaboration-guide.txt"
 

@@ -22,6 +22,7 @@ def _corpus_text() -> str:
     return normalise(" ".join(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt")))
 
 
+@pytest.mark.fast
 def test_the_question_set_has_the_required_shape():
     questions = load_questions(QUESTIONS)
     assert len(questions) >= 100 and len({q.id for q in questions}) == len(questions)
@@ -32,6 +33,7 @@ def test_the_question_set_has_the_required_shape():
     assert all(q.evidence and q.key_facts for q in questions if q.answerable)
 
 
+@pytest.mark.fast
 def test_every_evidence_snippet_and_key_fact_is_in_the_corpus():
     corpus = _corpus_text()
     for question in load_questions(QUESTIONS):
@@ -39,6 +41,7 @@ def test_every_evidence_snippet_and_key_fact_is_in_the_corpus():
             assert normalise(snippet) in corpus, (question.id, snippet)
 
 
+@pytest.mark.fast
 def test_every_document_is_asked_about():
     from ingest.__main__ import build_chunks
     from assistant.settings import Settings
@@ -53,12 +56,14 @@ def test_every_document_is_asked_about():
     assert asked_sources == {chunk.source for chunk in chunks}
 
 
+@pytest.mark.fast
 def test_a_snippet_cut_by_a_chunk_edge_still_counts():
     snippet = "The L&D Programme was created in 2010 and had developed into a strong cross-government initiative"
     assert holds_snippet("Programme was created in 2010 and had developed into a strong cross-government", snippet)
     assert not holds_snippet("The Programme came about as a consequence of the Bradley Report", snippet)
 
 
+@pytest.mark.fast
 def test_ndcg_and_precision_recall():
     assert ndcg_at([True, False]) == 1.0
     assert ndcg_at([False, True]) == pytest.approx(1 / 1.58496, rel=1e-3)
@@ -67,6 +72,7 @@ def test_ndcg_and_precision_recall():
         "examples": 3, "precision": 0.5, "recall": 1.0, "accuracy": 0.6667}
 
 
+@pytest.mark.fast
 def test_citation_precision_catches_a_wrong_citation_number():
     citations = [{"n": 1, "text": "SARCs are commissioned by NHS England."}, {"n": 2, "text": "ICBs plan services."}]
     assert citation_precision("SARCs are commissioned by NHS England. [1]", citations) == (1, 1)

@@ -3,7 +3,6 @@ standing in for a language model (the real llama.cpp engine is tested in test_ll
 
 from __future__ import annotations
 
-import copy
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from assistant.generate import answer_messages
 from assistant.llm import ChatEngine, EngineUnavailable, load_chat_engine
+from assistant.navigator import Navigator
 from assistant.records import Passage
 from assistant.text import sentences
 from assistant.verify import Thresholds, split_cited, verify_answer
@@ -56,11 +56,12 @@ class ScriptedChatModel(BaseChatModel):
 
 
 def with_model(navigator, model: BaseChatModel, **settings):
-    """The session's Navigator answering through ``model`` (a shallow copy: the index and models are shared)."""
-    generative = copy.copy(navigator)
-    generative.settings = navigator.settings.model_copy(update={"engine": "llamacpp", **settings})
-    generative.chat_engine = ChatEngine("fake", model)
-    return generative
+    """An answerer through ``model`` over the session Navigator's Library (the index and models are shared)."""
+    return Navigator(
+        navigator.settings.model_copy(update={"engine": "llamacpp", **settings}),
+        library=navigator.library,
+        chat_engine=ChatEngine("fake", model),
+    )
 
 
 def first_sentence(text: str) -> str:
@@ -83,6 +84,7 @@ def only_in(passages: dict[int, str], n: int) -> str:
 HALLUCINATION = "Officers may hold a person in a police cell for up to 72 hours while waiting for a nurse."
 
 
+@pytest.mark.fast
 def test_split_cited_reads_every_way_a_model_writes_citations():
     assert split_cited("A is so [1]. B is too. [2] C [1, 3]. D [2][4].") == [
         ("A is so.", [1]),
@@ -224,16 +226,16 @@ def test_a_follow_up_is_rewritten_by_the_model_before_retrieval(navigator):
 
 
 @pytest.mark.parametrize("engine", ["ollama", "openai"])
-def test_an_unreachable_endpoint_is_a_clear_error_at_start_up(indexed_settings, engine):
-    settings = indexed_settings.model_copy(
-        update={"engine": engine, "llm_base_url": f"http://127.0.0.1:{free_port()}", "llm_model": "m"}
-    )
+@pytest.mark.fast
+def test_an_unreachable_endpoint_is_a_clear_error_at_start_up(make_settings, engine):
+    settings = make_settings(engine=engine, llm_base_url=f"http://127.0.0.1:{free_port()}", llm_model="m")
     with pytest.raises(EngineUnavailable, match=rf"the {engine} endpoint http://127.0.0.1:\d+/.* cannot be reached"):
         load_chat_engine(settings)
 
 
-def test_a_missing_gguf_is_a_clear_error(indexed_settings, tmp_path):
-    settings = indexed_settings.model_copy(update={"engine": "llamacpp", "llm_model": str(tmp_path / "no.gguf")})
+@pytest.mark.fast
+def test_a_missing_gguf_is_a_clear_error(make_settings, tmp_path):
+    settings = make_settings(engine="llamacpp", llm_model=str(tmp_path / "no.gguf"))
     with pytest.raises(EngineUnavailable, match="neither .* nor a GGUF file"):
         load_chat_engine(settings)
 

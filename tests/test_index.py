@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from assistant.embeddings import ModelUnavailable, assemble_mpnet, resolve_model_path
+from assistant.index_store import active_collection, active_collections, build_names, open_client
 from assistant.settings import get_settings
 from ingest.__main__ import EXIT_SKIPPED, ingest, main
-from ingest.index import active_collection, open_client
-from tests.conftest import FAST_MODEL
+from tests.conftest import BLOG, CORPUS, FAST_MODEL, settings_env
 from tests.documents import write_encrypted_pdf, write_pdf
 
-BLOG = "place-based-partnerships-final-frontier-blog.txt"
 PREVENTION = "nhs-prevention-population-health-ics.txt"
 
 
@@ -31,7 +32,6 @@ def test_second_run_embeds_nothing(corpus_copy, make_settings):
 
 def test_every_sentence_of_every_chunk_is_indexed_for_sentence_search(corpus_copy, make_settings):
     from assistant.text import sentences
-    from ingest.index import active_collections
 
     settings = make_settings()
     ingest(settings, show_progress=False)
@@ -129,13 +129,105 @@ def test_an_interrupted_ingest_leaves_the_previous_index_in_use(corpus_copy, mak
         sync_index(chunks, skipped, settings, client, crash)
     live = active_collection(client, settings)
     assert live.name == first.collection and live.count() == first.chunks
-    assert any(c.name != live.name and c.name.startswith("test-2") for c in client.list_collections())
+    half_built = [name for name in build_names(client, settings) if name != live.name]
+    assert len(half_built) == 1
 
     recovered = ingest(settings, show_progress=False)
+    assert recovered.collection == half_built[0] and recovered.embedded == 1  # finished, not started again
     names = [c.name for c in open_client(settings).list_collections()]
-    assert recovered.collection in names and first.collection not in names
-    # The half-built collections are gone: only the live build (chunks and sentences) and the pointer remain.
-    assert sorted(names) == sorted([recovered.collection, recovered.collection + "-sentences", "test-active"])
+    # The live build, the one it replaced (readers may still be on it), and the pointer.
+    assert sorted(names) == sorted(
+        [recovered.collection, recovered.collection + "-sentences", first.collection, first.collection + "-sentences",
+         "test-active"]
+    )
+
+
+def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(corpus_copy, make_settings):
+    from assistant.embeddings import load_embeddings
+    from ingest.__main__ import build_chunks
+    from ingest.index import sync_index
+
+    settings = make_settings(embedding_batch_size=4)  # 32 chunks a batch: the corpus takes several
+    chunks, skipped, _ = build_chunks(corpus_copy, settings)
+    embedded: list[int] = []
+
+    def dies_after_three_batches():
+        model = load_embeddings(settings)
+
+        def embed(texts):
+            if len(embedded) == 3:
+                raise MemoryError("killed")
+            embedded.append(len(texts))
+            return model.embed_documents(texts)
+
+        return embed
+
+    with pytest.raises(MemoryError):
+        sync_index(chunks, skipped, settings, open_client(settings), dies_after_three_batches)
+    assert active_collection(open_client(settings), settings) is None  # nothing half-built is ever read
+
+    resumed = ingest(settings, show_progress=False)
+    fresh_texts = len(chunks) + sum(len(chunk.embedded_sentences()) for chunk in chunks)  # what a fresh build embeds
+    texts = resumed.embedded + resumed.sentences_embedded
+    assert resumed.resumed == 3 * 32 and resumed.embedded == len(chunks) - 3 * 32
+    assert texts == fresh_texts - sum(embedded) and texts < fresh_texts  # nothing embedded twice
+    build = active_collections(open_client(settings), settings)
+    assert set(build.chunks.get()["ids"]) == {chunk.id for chunk in chunks}
+    assert set(build.sentences.get()["ids"]) == {
+        f"{chunk.id}-{index}" for chunk in chunks for index in range(len(chunk.embedded_sentences()))
+    }
+
+
+def _size(folder) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def test_ten_rebuilds_in_a_row_leave_the_index_the_size_it_had_after_the_first(corpus_copy, make_settings):
+    settings = make_settings()
+    fresh = ingest(settings, show_progress=False)
+    fresh_size = _size(settings.index_dir)
+    sizes = []
+    for change in range(11):
+        blog = corpus_copy / BLOG
+        blog.write_text(blog.read_text(encoding="utf-8") + f"\n\nRebuild {change} added this closing line.\n")
+        assert ingest(settings, show_progress=False).updated == 1
+        sizes.append(_size(settings.index_dir))
+    # The first rebuild keeps the fresh build for readers still on it: from then on two builds, no more.
+    steady = sizes[0]
+    print(f"fresh {fresh_size / 1e6:.2f} MB; after rebuilds 1..11: {[round(size / 1e6, 2) for size in sizes]} MB")
+    assert max(sizes[1:]) <= 1.1 * steady
+    assert fresh.collection not in build_names(open_client(settings), settings)
+    segment_folders = [path for path in settings.index_dir.iterdir() if path.is_dir()]
+    assert len(segment_folders) == 4  # two builds of two collections: nothing of the nine deleted ones is left
+
+
+def test_a_huge_file_on_one_line_is_skipped_by_the_limit_and_reported(make_settings, monkeypatch, capsys):
+    settings = make_settings()
+    settings.corpus_dir.mkdir()
+    shutil.copy(CORPUS / BLOG, settings.corpus_dir)
+    (settings.corpus_dir / "one-line.txt").write_text("custody " * 2_500_000)  # 20 MB, no line break
+    for name, value in settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        assert main([]) == EXIT_SKIPPED
+    finally:
+        get_settings.cache_clear()
+    printed = capsys.readouterr().out
+    assert "Indexed 1 files" in printed
+    assert "SKIPPED one-line.txt: 20,000,000 characters without a line break, over the limit of 100,000" in printed
+
+
+@pytest.mark.fast
+def test_files_over_the_size_or_passage_limits_are_skipped(corpus_copy, make_settings):
+    from ingest.__main__ import build_chunks
+
+    (corpus_copy / "large.txt").write_text("Custody healthcare is commissioned locally.\n" * 30_000)  # 1.3 MB
+    chunks, skipped, files = build_chunks(corpus_copy, make_settings(max_file_mb=1, max_chunks_per_file=40))
+    reasons = {item.source: item.reason for item in skipped}
+    assert reasons.pop("large.txt") == "1.3 MB, over the 1 MB limit per file"
+    assert reasons and all(reason.endswith("passages, over the limit of 40 per file") for reason in reasons.values())
+    assert set(reasons).isdisjoint({chunk.source for chunk in chunks}) and files == 5 - len(reasons)
 
 
 def test_changing_the_embedding_model_forces_a_full_rebuild(corpus_copy, make_settings):

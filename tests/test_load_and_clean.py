@@ -12,6 +12,8 @@ from ingest.load import UnreadableFile, load_corpus, load_file
 from tests.conftest import CORPUS
 from tests.documents import PDF_BODY, write_docx, write_html, write_markdown, write_pdf
 
+pytestmark = pytest.mark.fast  # no model, index or server: `make test-fast`
+
 
 def test_pdf_keeps_page_numbers_and_drops_running_header_and_footer(tmp_path):
     doc = load_file(write_pdf(tmp_path / "briefing.pdf"), "briefing.pdf", None)

@@ -21,6 +21,7 @@ from assistant.privacy import _nhs_number_is_valid, find_personal_data, mask, wi
         ("my suspect Jane Doe and Mrs O'Brien", ["name", "name"]),
     ],
 )
+@pytest.mark.fast
 def test_each_kind_of_personal_data_is_found(text, kinds):
     assert [f.kind for f in find_personal_data(text)] == kinds
 
@@ -36,15 +37,18 @@ def test_each_kind_of_personal_data_is_found(text, kinds):
         "Is 943 476 5918 a valid NHS number?",  # fails the check digit
     ],
 )
+@pytest.mark.fast
 def test_guidance_questions_are_not_mistaken_for_personal_data(text):
     assert find_personal_data(text) == []
 
 
+@pytest.mark.fast
 def test_nhs_numbers_must_pass_the_modulus_11_check():
     assert _nhs_number_is_valid("9434765919")
     assert not _nhs_number_is_valid("9434765918")
 
 
+@pytest.mark.fast
 def test_masking_keeps_the_question_readable():
     text = "My suspect Jane Doe, NHS number 943 476 5919, phone 07700 900123"
     findings = find_personal_data(text)
@@ -98,7 +102,8 @@ def test_a_name_the_guidance_uses_is_not_taken_for_personal_data(navigator):
     ],
 )
 def test_questions_that_sound_like_instructions_are_still_answered(navigator, question):
-    assert navigator.ask(question).status == "answered"
+    answer = navigator.ask(question)
+    assert answer.status == "answered" and answer.citations, answer.refusal_reason
 
 
 def test_a_question_of_nothing_but_personal_data_is_turned_away(navigator):
@@ -119,6 +124,7 @@ def test_a_question_not_in_english_gets_a_polite_message(navigator, question):
 def test_short_misspelt_or_acronym_questions_still_count_as_english(navigator, question):
     answer = navigator.ask(question)
     assert answer.status != "rejected", answer.answer
+    assert answer.question == question  # asked as written, then answered or refused on what the guidance holds
 
 
 def test_the_audit_log_holds_masked_questions_and_no_answer_text(navigator, make_settings):

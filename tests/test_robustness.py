@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from ingest.chunk import chunk_document
 from ingest.clean import clean_document
 from ingest.documents import LoadedDocument, Page, SourceInfo
-from ingest.load import UnreadableFile, load_file
+from ingest.load import DEFAULT_LIMITS, UnreadableFile, load_file
 from tests.conftest import FAST_MODEL
 from tests.documents import write_pdf
 
@@ -25,6 +26,7 @@ def _document(text: str, fmt: str = "txt") -> LoadedDocument:
 
 @FUZZ
 @given(st.text(st.characters(codec="utf-8"), max_size=3000), st.sampled_from(["txt", "pdf", "md"]))
+@pytest.mark.fast
 def test_cleaning_and_chunking_take_any_text(text, fmt):
     doc = _document(text, fmt)
     blocks = clean_document(doc)
@@ -35,6 +37,7 @@ def test_cleaning_and_chunking_take_any_text(text, fmt):
 
 @FUZZ
 @given(st.binary(max_size=4000), st.sampled_from([".pdf", ".docx", ".html", ".txt", ".md"]))
+@pytest.mark.fast
 def test_loaders_take_any_bytes(tmp_path, data, suffix):
     path = tmp_path / f"random{suffix}"
     path.write_bytes(data)
@@ -46,14 +49,16 @@ def test_loaders_take_any_bytes(tmp_path, data, suffix):
         assert doc.pages
 
 
+@pytest.mark.fast
 def test_a_huge_line_is_chunked_within_the_size(tmp_path):
     path = tmp_path / "huge.txt"
     path.write_text("custody " * 250_000)  # 2 MB on one line, no sentence end
-    doc = load_file(path, path.name, None)
+    doc = load_file(path, path.name, None, replace(DEFAULT_LIMITS, line_chars=3_000_000))  # the ingest skips it
     chunks = chunk_document(doc, clean_document(doc), chunk_size=900, chunk_overlap=150, min_chars=60)
     assert chunks and all(len(chunk.text) <= 900 for chunk in chunks)
 
 
+@pytest.mark.fast
 def test_deeply_nested_html_is_read_or_reported(tmp_path):
     path = tmp_path / "nested.html"
     path.write_text("<div>" * 50_000 + "Liaison and Diversion" + "</div>" * 50_000)
@@ -63,6 +68,7 @@ def test_deeply_nested_html_is_read_or_reported(tmp_path):
         assert "could not be read" in str(exc)
 
 
+@pytest.mark.fast
 def test_a_500_page_pdf_keeps_every_page_number(tmp_path):
     pages = [f"Page body {n}: custody healthcare is commissioned by the Police and Crime Commissioner." for n in range(500)]
     path = write_pdf(tmp_path / "long.pdf", pages=pages)
@@ -97,7 +103,7 @@ PLANTED = (
 def test_an_instruction_planted_in_a_document_is_never_followed(corpus_copy, make_settings):
     from assistant.navigator import Navigator
     from ingest.__main__ import ingest
-    from ingest.index import active_collection, open_client
+    from assistant.index_store import active_collection, open_client
 
     (corpus_copy / "planted.txt").write_text(f"Custody healthcare notes\n\n{PLANTED}\n", encoding="utf-8")
     settings = make_settings(embedding_model=FAST_MODEL)

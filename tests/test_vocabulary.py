@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.acronyms import load_glossary
 from assistant.condense import condense
 from assistant.fuse import reciprocal_rank_fusion
 from assistant.records import Passage, Question
-from assistant.vocabulary import Vocabulary, load_glossary
+from assistant.vocabulary import Vocabulary
 from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.fast  # no model, index or server: `make test-fast`
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,17 @@
-"""The settings the app runs with, and the one Navigator the Streamlit process serves every session with."""
+"""The settings the app runs with, and the Navigators (one per engine, all over one Library of the index) the
+Streamlit process serves every session with."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from assistant.llm import llamacpp_can_run
-from assistant.navigator import EngineUnavailable, Navigator, forget_shared_navigator, shared_navigator
+from assistant.navigator import EngineUnavailable, Navigator, shared_navigator
 from assistant.settings import Settings
 
 ENGINE_KEY = "engine"  # session state: the engine picked in the sidebar
+BUILD_KEY = "index_build"  # session state: the index build this session last answered from
+GUIDANCE_UPDATED = "Guidance updated: answers now come from the latest documents."
 
 
 def available_engines(settings: Settings) -> list[str]:
@@ -51,6 +54,14 @@ def cached_navigator(settings: Settings) -> Navigator:
 
 
 def reload_navigator(settings: Settings) -> None:
-    """Make the next ``cached_navigator`` read the index afresh (after documents were added)."""
-    cached_navigator.clear()
-    forget_shared_navigator(settings)
+    """Switch to the build an ingest has just made (after documents were added), without waiting for the next
+    pointer check: the page lists the new documents at once."""
+    cached_navigator(settings).follow_index(recheck=True)
+
+
+def announce_guidance_update(navigator: Navigator) -> None:
+    """Say once, in this session, that a re-ingest has changed the guidance answers come from."""
+    build = navigator.follow_index().build
+    if st.session_state.get(BUILD_KEY, build) != build:
+        st.toast(GUIDANCE_UPDATED, icon=":material/update:")
+    st.session_state[BUILD_KEY] = build

@@ -42,8 +42,9 @@ def render_sidebar(settings: Settings, navigator: Navigator) -> None:
 
 def corpus_summary(navigator: Navigator) -> str:
     """What the guidance holds and when the index last changed, in two short lines."""
-    documents = navigator.documents()
+    library = navigator.follow_index()
+    documents = library.documents
     passages = sum(document["chunks"] for document in documents)
-    built_at = navigator.collection.metadata.get("built_at")
+    built_at = library.built_at
     updated = f"{datetime.fromisoformat(built_at):%d %b %Y %H:%M} UTC" if built_at else "unknown"
     return f"**Guidance:** {len(documents)} documents · {passages} passages  \nIndex updated {updated}"

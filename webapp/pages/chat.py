@@ -13,7 +13,7 @@ from webapp.conversation import (
     writing_progress,
 )
 from webapp.examples import EXAMPLE_QUESTIONS
-from webapp.navigator_cache import app_settings, navigator_for
+from webapp.navigator_cache import announce_guidance_update, app_settings, navigator_for
 
 WELCOME_EXAMPLES = 4
 
@@ -21,6 +21,7 @@ settings = app_settings()
 navigator, engine_problem = navigator_for(settings)
 if engine_problem:
     st.error(f"The {settings.engine} engine cannot run ({engine_problem}). Answers are extractive for now.")
+announce_guidance_update(navigator)
 conversation = turns()
 
 # The input is read first so that a question asked from the welcome screen replaces it at once.

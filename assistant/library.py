@@ -1,0 +1,134 @@
+"""The Library: everything loaded once per index build and embedding model, shared by every answer engine.
+
+A process keeps one ``LibraryFollower`` per index: it holds the Library of the build the pointer names and, at most
+every ``pointer_check_s``, reads the pointer (one small read) to see whether a re-ingest made a newer build
+active, and loads that build's Library when it did. The embedding model is loaded once per process and model
+(``load_embeddings`` caches it), so a new build costs reading its chunks and indexing them for BM25, not the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from chromadb.api import ClientAPI
+from langchain_chroma import Chroma
+from langchain_huggingface import HuggingFaceEmbeddings
+
+from assistant.acronyms import load_glossary, load_roles
+from assistant.embeddings import load_embeddings
+from assistant.index_store import IndexMissing, active_collections, check_model, open_client, read_pointer
+from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
+from assistant.settings import Settings
+from assistant.vocabulary import Vocabulary
+
+log = logging.getLogger("navigator.library")
+
+
+@dataclass(frozen=True, eq=False)
+class Library:
+    """One index build, read into memory and ready to search."""
+
+    build: str  # the name of the build's chunk collection
+    built_at: str  # ISO time, UTC
+    client: ClientAPI
+    store: ChunkStore
+    lexical: LexicalIndex
+    dense: DenseIndex
+    embeddings: HuggingFaceEmbeddings
+    vocabulary: Vocabulary
+    documents: list[dict]  # each document with its title, date and number of chunks, by title
+
+
+def load_library(settings: Settings, client: ClientAPI | None = None) -> Library:
+    """The Library of the build the pointer names now."""
+    client = client or open_client(settings)
+    build = active_collections(client, settings)
+    if build is None:
+        raise IndexMissing("No index has been built yet: run `python -m ingest` (or `make run`).")
+    check_model(build, settings)
+    embeddings = load_embeddings(settings)
+    stored = build.chunks.get(include=["documents", "metadatas"])
+    store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"])
+    return Library(
+        build=build.name,
+        built_at=build.chunks.metadata.get("built_at", ""),
+        client=client,
+        store=store,
+        lexical=LexicalIndex(store),
+        dense=DenseIndex(
+            Chroma(client=client, collection_name=build.chunks.name, embedding_function=embeddings),
+            Chroma(client=client, collection_name=build.sentences.name, embedding_function=embeddings),
+            store,
+        ),
+        embeddings=embeddings,
+        # Headings are the guidance's words too: "Andy Brooks" is named only in the heading of his biography.
+        vocabulary=Vocabulary(
+            load_glossary(),
+            [f"{meta.get('section', '')}\n{text}" for text, meta in zip(stored["documents"], stored["metadatas"])],
+            load_roles(),
+        ),
+        documents=_documents(store),
+    )
+
+
+def _documents(store: ChunkStore) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for meta in store.metadatas:
+        entry = seen.setdefault(
+            meta["source"],
+            {"source": meta["source"], "title": meta.get("title", ""), "date": meta.get("date", ""), "chunks": 0},
+        )
+        entry["chunks"] += 1
+    return sorted(seen.values(), key=lambda d: d["title"])
+
+
+class LibraryFollower:
+    """The Library of the active build, switched for a new one when a re-ingest moves the pointer."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client = open_client(settings)
+        self.library = load_library(settings, self._client)
+        self.loads = 1  # Libraries loaded so far (the page's tests count them)
+        self._checked_at = time.monotonic()
+        self._switching = threading.Lock()
+
+    def current(self, recheck: bool = False) -> Library:
+        """The Library to answer the next question from.
+
+        Reads the pointer at most every ``pointer_check_s`` (or now, with ``recheck``). While one thread loads a
+        new build, the others go on answering from the Library they have: the writer keeps that build on disk.
+        """
+        due = recheck or time.monotonic() - self._checked_at >= self.settings.pointer_check_s
+        if not due or not self._switching.acquire(blocking=False):
+            return self.library
+        try:
+            self._checked_at = time.monotonic()
+            active = read_pointer(self._client, self.settings).active
+            if active and active != self.library.build:
+                self.library = load_library(self.settings, self._client)
+                self.loads += 1
+                log.info("Now answering from index build %s", self.library.build)
+        except Exception:  # a build that cannot be read yet (or an index server gone for a moment)
+            log.exception("Could not switch to the new index build; still answering from %s", self.library.build)
+            self._checked_at = -math.inf  # try again at the next question
+        finally:
+            self._switching.release()
+        return self.library
+
+
+_followers: dict[tuple, LibraryFollower] = {}
+_followers_lock = threading.Lock()
+
+
+def shared_follower(settings: Settings) -> LibraryFollower:
+    """One follower, so one Library in memory, per index and embedding model per process."""
+    key = (str(settings.index_dir), settings.chroma_host, settings.chroma_port, settings.collection, settings.embedding_model)
+    with _followers_lock:
+        if key not in _followers:
+            _followers[key] = LibraryFollower(settings)
+        return _followers[key]
