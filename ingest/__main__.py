@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.acronyms import load_glossary
+from assistant.acronyms import defined_acronyms, load_glossary
 from assistant.index_store import open_client
 from assistant.settings import Settings, get_settings
 from ingest.chunk import chunk_document, note_acronyms
@@ -50,7 +50,9 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
             skipped.append(Skipped(document.source, reason))
             continue
         files += 1
-        chunks.extend(note_acronyms(pieces, glossary))
+        # A document brings the acronyms it defines ("... Reference Group (CRG)"); the curated glossary wins.
+        learned = defined_acronyms(block.text for block in blocks) | glossary
+        chunks.extend(note_acronyms(pieces, learned))
     return chunks, skipped, files
 
 

@@ -137,3 +137,15 @@ def test_acronyms_are_spelled_out_for_search_and_embedding():
     first = chunk.embedded_sentences()[0]
     assert first.startswith("ICBs operate as single boards led by a chair") and first.endswith("(ICB: integrated care board)")
     assert len(chunk.embedded_sentences()) == len(sentences(chunk.text))  # one vector per sentence shown
+
+
+@pytest.mark.fast
+def test_a_document_brings_the_acronyms_it_defines(tmp_path):
+    (tmp_path / "local.md").write_text(
+        "# Local agreement\n\nThe Custody Health Oversight Panel (CHOP) meets every month to review custody "
+        "healthcare. The CHOP reports to the chief constable and the integrated care board each quarter.\n",
+        encoding="utf-8",
+    )
+    chunks, skipped, files = build_chunks(tmp_path, Settings(corpus_dir=tmp_path))
+    assert files == 1 and not skipped
+    assert chunks[0].acronyms["CHOP"] == "Custody Health Oversight Panel"
