@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import urllib.request
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -123,4 +124,24 @@ def test_welcome_and_answer_fit_a_phone(browser, app_url):
     expect(cited_documents(page).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing wider than the screen
     page.screenshot(path=ARTIFACTS / "chat-phone.png")
+    page.close()
+
+
+def test_the_page_requests_nothing_from_another_host(browser, app_url):
+    """The page promises nothing leaves the machine: every request it makes (fonts, icons, the favicon
+    included) goes to its own server."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(app_url)
+    expect(page.get_by_text("Try asking:")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    ask(page, "Who commissions healthcare in police custody?")
+    expect(cited_documents(page).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_role("link", name="Documents").click()
+    expect(page.get_by_role("heading", name="Documents")).to_be_visible()
+    # Chromium fetches the favicon outside the page, unseen by "request": read where it points instead.
+    icons = page.eval_on_selector_all("link[rel~='icon']", "links => links.map(link => link.href)")
+    own = urlparse(app_url).netloc
+    elsewhere = [url for url in requested + icons if urlparse(url).scheme in ("http", "https") and urlparse(url).netloc != own]
+    assert requested and icons and elsewhere == []
     page.close()
