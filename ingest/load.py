@@ -19,6 +19,11 @@ class UnreadableFile(Exception):
     """Raised with the reason a person should read when a file cannot be ingested."""
 
 
+def too_large(size: int, max_file_bytes: int) -> str:
+    """The reason a file over the size limit is refused (NAVIGATOR_MAX_FILE_MB)."""
+    return f"{size / 1_000_000:.1f} MB, over the {max_file_bytes / 1_000_000:g} MB limit for one document"
+
+
 def read_sources(corpus_dir: Path) -> dict[str, SourceInfo]:
     """Titles, publishers and dates from ``sources.json`` (none when it is absent)."""
     path = corpus_dir / SOURCES_FILE
@@ -49,7 +54,9 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def load_corpus(corpus_dir: Path, max_unpacked_bytes: int = 200_000_000) -> Iterator[LoadedDocument | Skipped]:
+def load_corpus(
+    corpus_dir: Path, max_unpacked_bytes: int = 200_000_000, max_file_bytes: int | None = None
+) -> Iterator[LoadedDocument | Skipped]:
     try:
         sources = read_sources(corpus_dir)
     except UnreadableFile as exc:
@@ -58,17 +65,26 @@ def load_corpus(corpus_dir: Path, max_unpacked_bytes: int = 200_000_000) -> Iter
     for path in corpus_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
         try:
-            yield load_file(path, source, sources.get(source), max_unpacked_bytes)
+            yield load_file(path, source, sources.get(source), max_unpacked_bytes, max_file_bytes)
         except UnreadableFile as exc:
             yield Skipped(source, str(exc))
 
 
-def load_file(path: Path, source: str, info: SourceInfo | None, max_unpacked_bytes: int = 200_000_000) -> LoadedDocument:
+def load_file(
+    path: Path,
+    source: str,
+    info: SourceInfo | None,
+    max_unpacked_bytes: int = 200_000_000,
+    max_file_bytes: int | None = None,
+) -> LoadedDocument:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFile(f"unknown format '{path.suffix or '(no extension)'}'")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise UnreadableFile("empty file")
+    if max_file_bytes is not None and size > max_file_bytes:
+        raise UnreadableFile(too_large(size, max_file_bytes))
     if fmt == "docx":
         _check_archive(path, max_unpacked_bytes)
     pages = _read_pages(path, fmt)
