@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -52,15 +54,23 @@ def app_url(indexed_settings, tmp_path_factory):
         "NAVIGATOR_CORPUS_DIR": str(indexed_settings.corpus_dir),
         "NAVIGATOR_DATA_DIR": str(tmp_path_factory.mktemp("data")),
     }
+    with serve_app(env, port, SERVER_LOG) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(env: dict[str, str], port: int, log_path, *options: str, host: str = "127.0.0.1") -> Iterator[str]:
+    """``streamlit run app.py`` on ``port`` until the block ends; yields its address once it is healthy."""
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+               "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               *options]
     ARTIFACTS.mkdir(exist_ok=True)
     # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
-    with SERVER_LOG.open("w") as log:
+    with log_path.open("w") as log:
         server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(lambda: streamlit_healthy(url), server, f"streamlit (log: {SERVER_LOG})")
+        url = f"http://{host}:{port}"
+        wait_until_serving(lambda: streamlit_healthy(url), server, f"streamlit (log: {log_path})")
         yield url
     finally:
         server.terminate()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from urllib.parse import quote, urlparse
 
 import httpx
@@ -18,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from assistant.settings import PROJECT_ROOT
 from ingest.__main__ import ingest
-from tests.conftest import CORPUS, FAST_MODEL, free_port, wait_until_serving
-from tests.test_browser import ANSWER_TIMEOUT_MS, ARTIFACTS, ask, browser, cited_documents, streamlit_healthy  # noqa: F401
+from tests.conftest import CORPUS, FAST_MODEL, free_port
+from tests.test_browser import ANSWER_TIMEOUT_MS, ARTIFACTS, ask, browser, cited_documents, serve_app  # noqa: F401
 
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 
@@ -37,6 +35,7 @@ Healthcare in police custody in Pendleford is commissioned by the Pendleford Cus
 """
 QUESTION = "Who commissions healthcare in police custody in Pendleford?"
 SERVER_LOG = ARTIFACTS / "streamlit-sign-in.log"
+CHANGE_TIMEOUT_MS = 300_000  # a library change embeds in the background; slow on a busy shared machine
 
 
 @pytest.fixture(scope="module")
@@ -81,21 +80,8 @@ def signed_in_app(provider, tmp_path_factory):
 
     ingest(Settings(corpus_dir=corpus, index_dir=root / "index", embedding_model=FAST_MODEL, collection="signin"),
            show_progress=False)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.fileWatcherType", "none", "--secrets.files", str(secrets)]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with SERVER_LOG.open("w") as log:
-        server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://localhost:{port}"
-        wait_until_serving(lambda: streamlit_healthy(url), server, f"streamlit (log: {SERVER_LOG})")
+    with serve_app(env, port, SERVER_LOG, "--secrets.files", str(secrets), host="localhost") as url:
         yield url, corpus
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def new_page(browser, app_url: str) -> Page:
@@ -127,14 +113,17 @@ def sign_out(page: Page, app_url: str) -> None:
 
 
 def navigation(page: Page) -> list[str]:
-    links = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    links = page.get_by_test_id("stSidebarNavLink")
     expect(links.first).to_be_visible()
-    return [text.strip() for text in links.all_inner_texts()]
+    return [text.strip().splitlines()[-1] for text in links.all_inner_texts()]  # after the icon's ligature
 
 
 def open_page(page: Page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
-    expect(page.get_by_role("heading", name=name).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=name).click()
+    if name == "Chat":
+        expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    else:
+        expect(page.get_by_role("heading", name=name).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
 
 
 def answer_sources(page: Page, question: str) -> list[str]:
@@ -177,7 +166,7 @@ def test_a_maintainer_uploads_reviews_and_publishes_and_answers_use_it_only_then
     upload.write_text(UPLOAD)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(upload)
     page.get_by_role("button", name="Add for review").click()
-    expect(page.get_by_text("Pending review: pendleford-custody.md.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_text("Pending review: pendleford-custody.md.")).to_be_visible(timeout=CHANGE_TIMEOUT_MS)
     assert not (corpus / "pendleford-custody.md").exists()
 
     open_page(page, "Chat")
@@ -189,7 +178,7 @@ def test_a_maintainer_uploads_reviews_and_publishes_and_answers_use_it_only_then
     page.get_by_label("Publisher").fill("Pendleford Custody Health Consortium")
     page.screenshot(path=ARTIFACTS / "review-laptop.png", full_page=True)
     page.get_by_role("button", name="Publish").click()
-    expect(page.get_by_text("Nothing is waiting for review")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_text("Nothing is waiting for review")).to_be_visible(timeout=CHANGE_TIMEOUT_MS)
     assert (corpus / "pendleford-custody.md").exists()
 
     open_page(page, "Chat")
