@@ -269,6 +269,7 @@ def test_a_maintainer_is_given_the_role_by_the_allow_list_and_signs_out(app_sett
     app.switch_page("webapp/pages/review.py").run()
     assert page_titles(app) == ["Review"]
     labelled(app.sidebar.button, "Sign out").click().run()
+    app.run()  # a browser is sent to the provider and back; AppTest's next run is that new, signed-out session
     assert [button.label for button in app.button] == ["Sign in"]
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from assistant.settings import PROJECT_ROOT
 from ingest.__main__ import ingest
 from tests.conftest import CORPUS, FAST_MODEL, free_port
-from tests.test_browser import ANSWER_TIMEOUT_MS, ARTIFACTS, ask, browser, cited_documents, serve_app  # noqa: F401
+from tests.test_browser import ANSWER_TIMEOUT_MS, ARTIFACTS, ask, browser, serve_app  # noqa: F401
 
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 
@@ -127,11 +127,17 @@ def open_page(page: Page, name: str) -> None:
 
 
 def answer_sources(page: Page, question: str) -> list[str]:
-    before = cited_documents(page).count()
+    """The titles of the documents the answer to ``question`` cites (none when it is refused)."""
+    messages = page.get_by_test_id("stChatMessage")
+    before = messages.count()
     ask(page, question)
-    expect(cited_documents(page)).not_to_have_count(before, timeout=ANSWER_TIMEOUT_MS)
+    expect(messages).to_have_count(before + 2, timeout=ANSWER_TIMEOUT_MS)
+    reply = messages.last
+    sources = reply.locator('[class*="st-key-open-"]').get_by_role("button")
+    expect(sources.or_(reply.get_by_text("can't find this in the guidance")).first).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
     page.wait_for_timeout(500)  # the answer's sources appear together
-    return [text.strip() for text in cited_documents(page).all_inner_texts()[before:]]
+    return [text.strip() for text in sources.all_inner_texts()]
 
 
 def test_before_sign_in_nothing_but_the_sign_in_button(browser, signed_in_app):
