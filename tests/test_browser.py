@@ -148,7 +148,7 @@ def test_the_page_requests_nothing_from_another_host(browser, app_url):
     ask(page, "Who commissions healthcare in police custody?")
     expect(cited_documents(page).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     page.get_by_role("link", name="Documents").click()
-    expect(page.get_by_role("heading", name="Documents")).to_be_visible()
+    expect(page.get_by_role("heading", name="Documents", exact=True)).to_be_visible()
     # Chromium fetches the favicon outside the page, unseen by "request": read where it points instead.
     icons = page.eval_on_selector_all("link[rel~='icon']", "links => links.map(link => link.href)")
     own = urlparse(app_url).netloc

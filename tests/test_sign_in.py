@@ -119,11 +119,11 @@ def navigation(page: Page) -> list[str]:
 
 
 def open_page(page: Page, name: str) -> None:
-    page.get_by_test_id("stSidebarNavLink").filter(has_text=name).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()
     if name == "Chat":
         expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     else:
-        expect(page.get_by_role("heading", name=name).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
 
 
 def answer_sources(page: Page, question: str) -> list[str]:
@@ -200,7 +200,7 @@ def test_an_analyst_reads_feedback_under_a_pseudonym(browser, signed_in_app):
     sign_in(page, "analyst-1")
     assert navigation(page) == ["Chat", "Documents", "Glossary", "Feedback"]
     answer_sources(page, "What is Liaison and Diversion?")
-    page.get_by_test_id("stFeedback").get_by_role("button").last.click()  # thumbs down
+    page.locator('[data-testid="stFeedback"] button, [data-testid="stButtonGroup"] button').last.click()  # thumbs down
     page.get_by_label("Comment (optional)").fill("Missing the custody part")
     page.get_by_role("button", name="Send feedback").click()
     expect(page.get_by_text("Thank you: your feedback was saved.")).to_be_visible()
