@@ -129,9 +129,10 @@ def open_page(page: Page, name: str) -> None:
 def answer_sources(page: Page, question: str) -> list[str]:
     """The titles of the documents the answer to ``question`` cites (none when it is refused)."""
     messages = page.get_by_test_id("stChatMessage")
-    before = messages.count()
+    page.get_by_role("button", name="New conversation").click()  # so the reply read is this one
+    expect(messages).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
     ask(page, question)
-    expect(messages).to_have_count(before + 2, timeout=ANSWER_TIMEOUT_MS)
+    expect(messages).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
     reply = messages.last
     sources = reply.locator('[class*="st-key-open-"]').get_by_role("button")
     expect(sources.or_(reply.get_by_text("can't find this in the guidance")).first).to_be_visible(
