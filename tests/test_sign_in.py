@@ -138,7 +138,7 @@ def answer_sources(page: Page, question: str) -> list[str]:
     expect(sources.or_(reply.get_by_text("can't find this in the guidance")).first).to_be_visible(
         timeout=ANSWER_TIMEOUT_MS)
     page.wait_for_timeout(500)  # the answer's sources appear together
-    return [text.strip() for text in sources.all_inner_texts()]
+    return [text.strip().splitlines()[-1] for text in sources.all_inner_texts()]  # after the icon's ligature
 
 
 def test_before_sign_in_nothing_but_the_sign_in_button(browser, signed_in_app):
