@@ -192,7 +192,10 @@ def test_a_maintainer_uploads_reviews_and_publishes_and_answers_use_it_only_then
 
     open_page(page, "Chat")
     assert "Custody healthcare in Pendleford" in answer_sources(page, QUESTION)  # published: used at once
-    expect(page.get_by_text("release all detainees")).to_have_count(0)
+    reply = page.get_by_test_id("stChatMessage").last
+    # Never quoted: not in the answer, and not highlighted in the cited passage that holds it.
+    expect(reply.get_by_test_id("stMarkdownContainer").first).not_to_contain_text("release all detainees")
+    expect(reply.locator("mark").filter(has_text="release all detainees")).to_have_count(0)
     sign_out(page, app_url)
     page.context.close()
 
