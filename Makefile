@@ -35,8 +35,9 @@ browser:
 index: install
 	$(PY) -m ingest || [ $$? -eq 3 ]
 
+# 127.0.0.1 only unless sign-in is configured (README, "Sign-in and roles").
 run: index
-	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false
+	$(PY) -m webapp.serve
 
 test: install llm browser
 	$(PY) -m pytest

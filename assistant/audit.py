@@ -59,3 +59,29 @@ def record_answer(answer: Answer, settings: Settings, where: str) -> None:
     if settings.audit_answers:
         entry["answer"] = answer.answer
     _logger(settings).info(json.dumps(entry, ensure_ascii=False))
+
+
+def record_library_change(settings: Settings, action: str, source: str, who: str, detail: str = "") -> None:
+    """Append one line for a change to the documents officers are answered from (publish, reject, remove, add).
+
+    ``who`` is the pseudonymous id of the maintainer (never a name or an e-mail address). Written even when
+    the question log is turned off: who changed what officers are told must always be known.
+    """
+    entry = {
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "where": "library",
+        "action": action,
+        "source": source,
+        "who": who,
+        "detail": detail,
+    }
+    _logger(settings).info(json.dumps(entry, ensure_ascii=False))
+
+
+def recent_audit(settings: Settings, limit: int = 100) -> list[dict]:
+    """The latest ``limit`` lines of the current audit file, newest first (for analysts and maintainers)."""
+    path = audit_path(settings)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
+    return [json.loads(line) for line in reversed(lines) if line.strip()]

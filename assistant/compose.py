@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from assistant.instructions import reads_as_instruction
 from assistant.records import Asks, Passage
 from assistant.retrieve import ChunkStore
 from assistant.settings import Settings
@@ -62,6 +63,8 @@ def candidate_statements(evidence: list[Passage]) -> list[Statement]:
     for rank, passage in enumerate(evidence):
         units = sentences(passage.text)
         for index, unit in enumerate(units):
+            if reads_as_instruction(unit):  # planted in a document: never quoted as guidance, whoever published it
+                continue
             last = statements[-1] if statements else None
             listed = is_list_item(unit) or _in_run_of_lines(units, index)
             if listed and last and _continues_list(last, passage):

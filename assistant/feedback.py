@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     citations TEXT NOT NULL,   -- JSON: what each [n] of the answer pointed at
     rating INTEGER NOT NULL CHECK (rating IN (0, 1)),
-    comment TEXT NOT NULL DEFAULT ''
+    comment TEXT NOT NULL DEFAULT '',
+    giver TEXT NOT NULL DEFAULT ''  -- a pseudonymous id (a keyed hash of the signed-in subject), never a name
 )
 """
 
@@ -37,6 +38,7 @@ class Feedback:
     citations: list[dict]
     rating: int  # HELPFUL or NOT_HELPFUL
     comment: str
+    giver: str = ""  # pseudonymous id of whoever gave it
 
 
 def feedback_path(settings: Settings) -> Path:
@@ -44,11 +46,18 @@ def feedback_path(settings: Settings) -> Path:
 
 
 def save_feedback(
-    path: Path, question: str, answer: str, citations: Sequence[Citation], rating: int, comment: str = ""
+    path: Path,
+    question: str,
+    answer: str,
+    citations: Sequence[Citation],
+    rating: int,
+    comment: str = "",
+    giver: str = "",
 ) -> None:
     """Store one rating, with the answer and its sources as the officer saw them.
 
     The question and comment are masked here, whatever the caller passes: personal data never reaches the file.
+    ``giver`` is a pseudonymous id, never a name or an e-mail address.
     """
     if rating not in (HELPFUL, NOT_HELPFUL):
         raise ValueError(f"rating must be {HELPFUL} (helpful) or {NOT_HELPFUL} (not helpful), not {rating!r}")
@@ -60,9 +69,10 @@ def save_feedback(
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(path, timeout=10)) as db, db:
-        db.execute(SCHEMA)
+        _open(db)
         db.execute(
-            "INSERT INTO feedback (created_at, question, answer, citations, rating, comment) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO feedback (created_at, question, answer, citations, rating, comment, giver) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 mask_personal_data(question),
@@ -70,19 +80,28 @@ def save_feedback(
                 json.dumps(sources, ensure_ascii=False),
                 rating,
                 mask_personal_data(comment.strip()),
+                giver,
             ),
         )
+
+
+def _open(db: sqlite3.Connection) -> None:
+    """Create the table, or add the column a database written before sign-in existed lacks."""
+    db.execute(SCHEMA)
+    if "giver" not in {row[1] for row in db.execute("PRAGMA table_info(feedback)")}:
+        db.execute("ALTER TABLE feedback ADD COLUMN giver TEXT NOT NULL DEFAULT ''")
 
 
 def recent_feedback(path: Path, limit: int = 50) -> list[Feedback]:
     """The latest ``limit`` ratings, newest first (none when nothing has been rated yet)."""
     if not path.exists():
         return []
-    with closing(sqlite3.connect(path, timeout=10)) as db:
-        db.execute(SCHEMA)
+    with closing(sqlite3.connect(path, timeout=10)) as db, db:
+        _open(db)
         rows = db.execute(
-            "SELECT created_at, question, answer, citations, rating, comment FROM feedback ORDER BY id DESC LIMIT ?",
+            "SELECT created_at, question, answer, citations, rating, comment, giver FROM feedback "
+            "ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
-    return [Feedback(created, question, answer, json.loads(cited), rating, comment)
-            for created, question, answer, cited, rating, comment in rows]
+    return [Feedback(created, question, answer, json.loads(cited), rating, comment, giver)
+            for created, question, answer, cited, rating, comment, giver in rows]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.instructions import reads_as_instruction
+
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LETTERS = re.compile(r"[^\W\d_]+")
 NOT_ENGLISH = "Navigator answers questions in English, from English guidance: please ask your question in English."
@@ -16,19 +18,6 @@ NO_RECORDS = (
     "Navigator holds published guidance, not records about people: it cannot look up anyone's details, numbers or "
     "history. Please use your force's systems for that, and ask Navigator about the guidance."
 )
-# Attempts to change what the assistant is or does, in the usual shapes (OWASP LLM01 prompt injection). Only
-# phrases addressed to the assistant: "ICSs act as a convenor", "show me the rules on sharing" are questions.
-INSTRUCTION_OVERRIDE = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|your|the|my|these|those|previous|prior|above|earlier|"
-    r"system|original)\s+){0,3}(?:instructions?|prompts?|guardrails?)\b"
-    r"|\b(?:system|hidden|initial|original)\s+(?:prompt|instructions|override)\b"
-    r"|\bdeveloper mode\b|\bjailbreak|\bDAN mode\b"
-    r"|\byou are (?:now|no longer)\b|\bfrom now on,? you\b|\bpretend (?:to be|you are)\b"
-    r"|\b(?:print|reveal|show|repeat|output)\b.{0,20}\byour\s+(?:instructions|prompt|configuration|rules)\b",
-    re.I,
-)
-
-
 class QuestionRejected(ValueError):
     """The question cannot be answered as written; ``str(exc)`` is the message for the officer."""
 
@@ -62,7 +51,7 @@ def check_language(text: str, is_known_word) -> None:
 
 def check_instructions(text: str) -> None:
     """QuestionRejected for an attempt to give Navigator new instructions ("Ignore previous instructions ...")."""
-    if INSTRUCTION_OVERRIDE.search(text):
+    if reads_as_instruction(text):
         raise QuestionRejected(NOT_A_QUESTION_ABOUT_THE_GUIDANCE)
 
 

@@ -119,6 +119,18 @@ class Settings(BaseSettings):
     audit_max_bytes: int = 1_000_000
     audit_backups: int = 5
 
+    # --- sign-in, roles and the reviewed document library (README, "Sign-in and roles"). The identity
+    # provider itself is configured where Streamlit reads it: the [auth] section of .streamlit/secrets.toml.
+    server_address: str = Field("127.0.0.1", description="where `make run` listens; elsewhere needs sign-in ...")
+    serve_without_sign_in: bool = Field(False, description="... or this, for a network you trust (warns)")
+    roles_claim: str = Field("roles", description="ID-token claim listing a user's roles, e.g. 'groups'")
+    maintainers: list[str] = Field([], description="e-mail addresses or subjects given the maintainer role")
+    analysts: list[str] = Field([], description="e-mail addresses or subjects given the analyst role")
+    default_role: Literal["officer", "none"] = Field("officer", description="role of a user given no other")
+    pseudonym_key: SecretStr | None = Field(None, description="keys the pseudonymous ids; else one in data_dir")
+    library_dir: Path | None = Field(None, description="pending documents and their index; else data_dir/library")
+    max_file_mb: int = Field(20, gt=0, description="a larger document is refused by the upload and skipped by the ingest")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

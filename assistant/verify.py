@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.instructions import reads_as_instruction
 from assistant.records import CheckedSentence, Passage
 from assistant.text import sentences, terms
 
@@ -30,16 +31,6 @@ NEGATION = re.compile(
 UNFINISHED = re.compile(
     r"\b(by|of|the|a|an|to|and|or|with|for|from|in|on|at|as|is|are|was|were|include|including)\W*$", re.I
 )
-# A sentence that speaks to the assistant rather than about the NHS: an instruction planted in a passage
-# (or the question) and echoed by the model. Supported "verbatim", so only its form can give it away.
-INSTRUCTION_LIKE = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|rules|prompts?)\b"
-    r"|\b(note|message) to (any|the|all) (ai|assistant|model|chatbot)s?\b"
-    r"|\bsystem prompt\b|\byou are now\b|\bnew instructions\b",
-    re.I,
-)
-
-
 @dataclass(frozen=True)
 class Thresholds:
     min_similarity: float
@@ -81,7 +72,7 @@ def check_sentence(
     sentence_vectors: dict[str, np.ndarray],
     thresholds: Thresholds,
 ) -> CheckedSentence:
-    if INSTRUCTION_LIKE.search(text):
+    if reads_as_instruction(text):  # planted and echoed "verbatim": only its form gives it away
         return CheckedSentence(text, (), False, "reads as an instruction, not as guidance")
     wanted = set(terms(text))
     if not wanted:

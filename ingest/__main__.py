@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tqdm import tqdm
@@ -14,7 +15,7 @@ from assistant.index_store import open_client
 from assistant.settings import Settings, get_settings
 from ingest.chunk import chunk_document, note_acronyms
 from ingest.clean import clean_document
-from ingest.documents import Chunk, LoadedDocument, Skipped
+from ingest.documents import Block, Chunk, LoadedDocument, Skipped
 from ingest.index import IngestReport, sync_index
 from ingest.load import Limits, load_corpus
 
@@ -33,15 +34,7 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
             continue
         document: LoadedDocument = item
         try:
-            blocks = clean_document(document)
-            pieces = chunk_document(
-                document,
-                blocks,
-                settings.chunk_size,
-                settings.chunk_overlap,
-                settings.min_chunk_chars,
-                settings.embedded_context,
-            )
+            pieces = document_chunks(document, clean_document(document), settings, glossary)
         except Exception as exc:  # one odd file must never stop the rest of the corpus
             skipped.append(Skipped(document.source, f"could not be split into passages ({type(exc).__name__}: {exc})"))
             continue
@@ -50,9 +43,7 @@ def build_chunks(corpus_dir: Path, settings: Settings) -> tuple[list[Chunk], lis
             skipped.append(Skipped(document.source, reason))
             continue
         files += 1
-        # A document brings the acronyms it defines ("... Reference Group (CRG)"); the curated glossary wins.
-        learned = defined_acronyms(block.text for block in blocks) | glossary
-        chunks.extend(note_acronyms(pieces, learned))
+        chunks.extend(pieces)
     return chunks, skipped, files
 
 
@@ -65,7 +56,23 @@ def _not_indexable(passages: int, limit: int) -> str:
     return ""
 
 
-def ingest(settings: Settings, corpus_dir: Path | None = None, rebuild: bool = False, show_progress: bool = True) -> IngestReport:
+def document_chunks(document: LoadedDocument, blocks: list[Block], settings: Settings, glossary: dict[str, str]) -> list[Chunk]:
+    """The passages of one cleaned document, as they are indexed (the Review page shows them too)."""
+    pieces = chunk_document(
+        document, blocks, settings.chunk_size, settings.chunk_overlap, settings.min_chunk_chars, settings.embedded_context
+    )
+    # A document brings the acronyms it defines ("... Reference Group (CRG)"); the curated glossary wins.
+    return note_acronyms(pieces, defined_acronyms(block.text for block in blocks) | glossary)
+
+
+def ingest(
+    settings: Settings,
+    corpus_dir: Path | None = None,
+    rebuild: bool = False,
+    show_progress: bool = True,
+    progress: Callable[[Iterable, int], Iterable] | None = None,
+) -> IngestReport:
+    """Bring the index up to date; ``progress`` wraps the embedding batches (a page's progress bar), else tqdm."""
     started = time.perf_counter()
     chunks, skipped, files = build_chunks(corpus_dir or settings.corpus_dir, settings)
 
@@ -74,10 +81,12 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, rebuild: bool = F
 
         return load_embeddings(settings).embed_documents
 
-    def progress(items, total):
+    def console_progress(items, total):
         return tqdm(items, total=total, desc="Embedding", unit="batch", disable=not show_progress)
 
-    report = sync_index(chunks, skipped, settings, open_client(settings), embedder, rebuild=rebuild, progress=progress)
+    report = sync_index(
+        chunks, skipped, settings, open_client(settings), embedder, rebuild=rebuild, progress=progress or console_progress
+    )
     report.files = files
     report.seconds = round(time.perf_counter() - started, 2)
     return report

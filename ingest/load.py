@@ -38,6 +38,11 @@ class Limits:
 DEFAULT_LIMITS = Limits.of(Settings.model_construct())  # the settings' defaults, without reading the environment
 
 
+def too_large(size: int, max_file_bytes: int) -> str:
+    """The reason a file over the size limit is refused (NAVIGATOR_MAX_FILE_MB)."""
+    return f"{size / 1_000_000:.1f} MB, over the {max_file_bytes / 1_000_000:g} MB limit for one document"
+
+
 def read_sources(corpus_dir: Path) -> dict[str, SourceInfo]:
     """Titles, publishers and dates from ``sources.json`` (none when it is absent)."""
     path = corpus_dir / SOURCES_FILE
@@ -90,7 +95,7 @@ def load_file(path: Path, source: str, info: SourceInfo | None, limits: Limits =
     if size == 0:
         raise UnreadableFile("empty file")
     if size > limits.file_bytes:
-        raise UnreadableFile(f"{size / 1e6:,.1f} MB, over the {limits.file_bytes / 1e6:,.0f} MB limit per file")
+        raise UnreadableFile(too_large(size, limits.file_bytes))
     if fmt == "docx":
         _check_archive(path, limits.unpacked_bytes)
     pages = _read_pages(path, fmt)

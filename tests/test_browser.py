@@ -10,6 +10,9 @@ import re
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -51,15 +54,23 @@ def app_url(indexed_settings, tmp_path_factory):
         "NAVIGATOR_CORPUS_DIR": str(indexed_settings.corpus_dir),
         "NAVIGATOR_DATA_DIR": str(tmp_path_factory.mktemp("data")),
     }
+    with serve_app(env, port, SERVER_LOG) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(env: dict[str, str], port: int, log_path, *options: str, host: str = "127.0.0.1") -> Iterator[str]:
+    """``streamlit run app.py`` on ``port`` until the block ends; yields its address once it is healthy."""
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+               "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               *options]
     ARTIFACTS.mkdir(exist_ok=True)
     # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
-    with SERVER_LOG.open("w") as log:
+    with log_path.open("w") as log:
         server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(lambda: streamlit_healthy(url), server, f"streamlit (log: {SERVER_LOG})")
+        url = f"http://{host}:{port}"
+        wait_until_serving(lambda: streamlit_healthy(url), server, f"streamlit (log: {log_path})")
         yield url
     finally:
         server.terminate()
@@ -138,4 +149,24 @@ def test_the_closest_guidance_and_a_rejection_look_different_from_an_answer(brow
     rejected = page.get_by_test_id("stAlertContentWarning").filter(has_text="instructions cannot be changed")
     expect(rejected).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     page.screenshot(path=ARTIFACTS / "related-and-rejected-laptop.png")
+    page.close()
+
+
+def test_the_page_requests_nothing_from_another_host(browser, app_url):
+    """The page promises nothing leaves the machine: every request it makes (fonts, icons, the favicon
+    included) goes to its own server."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(app_url)
+    expect(page.get_by_text("Try asking:")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    ask(page, "Who commissions healthcare in police custody?")
+    expect(cited_documents(page).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_role("link", name="Documents").click()
+    expect(page.get_by_role("heading", name="Documents", exact=True)).to_be_visible()
+    # Chromium fetches the favicon outside the page, unseen by "request": read where it points instead.
+    icons = page.eval_on_selector_all("link[rel~='icon']", "links => links.map(link => link.href)")
+    own = urlparse(app_url).netloc
+    elsewhere = [url for url in requested + icons if urlparse(url).scheme in ("http", "https") and urlparse(url).netloc != own]
+    assert requested and icons and elsewhere == []
     page.close()

@@ -225,7 +225,7 @@ def test_files_over_the_size_or_passage_limits_are_skipped(corpus_copy, make_set
     (corpus_copy / "large.txt").write_text("Custody healthcare is commissioned locally.\n" * 30_000)  # 1.3 MB
     chunks, skipped, files = build_chunks(corpus_copy, make_settings(max_file_mb=1, max_chunks_per_file=40))
     reasons = {item.source: item.reason for item in skipped}
-    assert reasons.pop("large.txt") == "1.3 MB, over the 1 MB limit per file"
+    assert reasons.pop("large.txt") == "1.3 MB, over the 1 MB limit for one document"
     assert reasons and all(reason.endswith("passages, over the limit of 40 per file") for reason in reasons.values())
     assert set(reasons).isdisjoint({chunk.source for chunk in chunks}) and files == 5 - len(reasons)
 

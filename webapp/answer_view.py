@@ -12,6 +12,7 @@ import streamlit as st
 from assistant.feedback import feedback_path, save_feedback
 from assistant.navigator import Citation
 from assistant.settings import Settings
+from webapp.access import current_visitor
 from webapp.conversation import Turn, ask_later
 from webapp.documents import show_document
 from webapp.examples import suggestions_for
@@ -150,6 +151,7 @@ def _send_feedback(turn: Turn, settings: Settings) -> None:
             turn.answer.citations,
             st.session_state[f"rating-{turn.id}"],
             st.session_state.get(f"comment-{turn.id}", ""),
+            giver=current_visitor(settings).pseudonym,
         )
     except (sqlite3.Error, OSError) as exc:
         log.error("Saving feedback failed: %s", type(exc).__name__)

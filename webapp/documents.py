@@ -1,34 +1,18 @@
-"""The guidance documents in the app: reading one whole, and adding new ones to the corpus."""
+"""The guidance documents in the app: reading one whole (adding and removing them: ingest/library_changes.py)."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
 from assistant.settings import Settings
-from ingest.__main__ import ingest
 from ingest.clean import clean_document
-from ingest.documents import Skipped
-from ingest.index import IngestReport
 from ingest.load import FORMATS, UnreadableFile, load_file
 from webapp.markup import to_markdown
 
 UPLOAD_TYPES = sorted(extension.lstrip(".") for extension in FORMATS)
 QUOTED_ANCHOR = "quoted"
-
-# Two sessions adding documents at once would both build a new index from the same old one.
-_ingest_lock = threading.Lock()
-
-
-@dataclass
-class AddedDocuments:
-    added: list[str] = field(default_factory=list)  # files now in the corpus and the index
-    not_added: list[Skipped] = field(default_factory=list)  # uploads left out, with the reason
-    skipped_already: list[Skipped] = field(default_factory=list)  # files already in the folder the ingest skips
-    report: IngestReport | None = None
 
 
 def document_text(settings: Settings, source: str) -> str | None:
@@ -73,42 +57,3 @@ def show_document(settings: Settings, source: str, title: str, highlight: tuple[
             unsafe_allow_html=True,
         )
     st.markdown(body, unsafe_allow_html=True)
-
-
-def add_documents(settings: Settings, uploads: list[tuple[str, bytes]]) -> AddedDocuments:
-    """Save uploaded files into the corpus folder and bring the index up to date (only new text is embedded).
-
-    A file the ingest cannot read is removed again, so the folder holds only what Navigator can answer from.
-    An upload never replaces a document of the same name: that would change answers already given.
-    """
-    outcome = AddedDocuments()
-    saved = []
-    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
-    for name, content in uploads:
-        name = Path(name).name  # never a path the uploader chose
-        target = settings.corpus_dir / name
-        if name.startswith(".") or target.suffix.lower() not in FORMATS:
-            outcome.not_added.append(Skipped(name, "not a PDF, Word, text, Markdown or HTML file"))
-        elif target.exists():
-            outcome.not_added.append(Skipped(name, "a document with this name is already there; rename the file"))
-        else:
-            target.write_bytes(content)
-            saved.append(name)
-    if not saved:
-        return outcome
-    try:
-        with _ingest_lock:
-            outcome.report = ingest(settings, show_progress=False)
-    except Exception:
-        # The index did not change: take the files out again, so the folder still matches it.
-        for name in saved:
-            (settings.corpus_dir / name).unlink(missing_ok=True)
-        raise
-    for item in outcome.report.skipped:
-        if item.source in saved:
-            (settings.corpus_dir / item.source).unlink()
-            outcome.not_added.append(item)
-        else:
-            outcome.skipped_already.append(item)
-    outcome.added = [name for name in saved if name not in {item.source for item in outcome.not_added}]
-    return outcome

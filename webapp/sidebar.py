@@ -8,12 +8,15 @@ import streamlit as st
 
 from assistant.navigator import Navigator
 from assistant.settings import Settings
+from webapp.access import Visitor
 from webapp.conversation import conversation_markdown, start_new_conversation, turns
 from webapp.navigator_cache import ENGINE_KEY, available_engines
+from webapp.sign_in import render_who
 
 
-def render_sidebar(settings: Settings, navigator: Navigator) -> None:
+def render_sidebar(settings: Settings, navigator: Navigator, visitor: Visitor) -> None:
     with st.sidebar:
+        render_who(visitor)
         engines = available_engines(settings)
         st.selectbox(
             "Answer engine",
