@@ -123,8 +123,7 @@ class Navigator:
                               refusal_reason=str(exc),
                               check="guard", engine=self.settings.engine, timings_ms=clock.finish())
         with clock("understand"):
-            asks = read_question(asked.text, self.vocabulary.word_counts, self.vocabulary.glossary,
-                                 self.vocabulary.roles)
+            asks = self.read(asked)
             queries, standalone = self.understand(asked, asks)
             wanted = self.query_terms(queries[-1])
         with clock("retrieve"):
@@ -169,6 +168,10 @@ class Navigator:
             answer = self.generated(standalone, passages, answer, on_token, clock)
         answer.timings_ms = clock.finish()
         return answer
+
+    def read(self, question: Question) -> Asks:
+        """The question read once, against the guidance's words, acronyms and the roles that are only context."""
+        return read_question(question.text, self.vocabulary.word_counts, self.vocabulary.glossary, self.vocabulary.roles)
 
     def ask_terms(self, asks: Asks, query: Query) -> list[str]:
         """The terms of what is asked, without the context around it: what the checks weigh."""

@@ -18,7 +18,7 @@ from ingest.__main__ import document_chunks
 from ingest.clean import clean_document, drop_junk_lines, drop_repeated_margins, fix_line
 from ingest.documents import Chunk, LoadedDocument
 from ingest.library_changes import PendingDocument, candidate_settings
-from ingest.load import load_file
+from ingest.load import Limits, load_file
 
 LINK = re.compile(r"\bhttps?://[^\s<>()\]]+|\bwww\.[^\s<>()\]]+", re.I)
 INSTRUCTION = "addressed to an assistant, or giving it instructions"
@@ -48,9 +48,7 @@ class DocumentReview:
 
 def review_document(settings: Settings, document: PendingDocument) -> DocumentReview:
     """The pending document read exactly as the ingest reads it; raises UnreadableFile when it cannot be."""
-    loaded = load_file(
-        document.path, document.source, None, settings.max_unpacked_mb * 1_000_000, settings.max_file_mb * 1_000_000
-    )
+    loaded = load_file(document.path, document.source, None, Limits.of(settings))
     blocks = clean_document(loaded)
     chunks = document_chunks(loaded, blocks, settings, load_glossary())
     sections = list(Counter(chunk.section for chunk in chunks).items())

@@ -220,7 +220,8 @@ def test_personal_data_never_reaches_the_model_and_passages_are_fenced(navigator
 def test_a_follow_up_is_rewritten_by_the_model_before_retrieval(navigator):
     rewrites = GenericFakeChatModel(messages=iter([AIMessage("When did Liaison and Diversion move to NHS England?")]))
     generative = with_model(navigator, rewrites)
-    queries, standalone = generative.understand(generative.guard("When did it move to NHS England?", [LND]))
+    question = generative.guard("When did it move to NHS England?", [LND])
+    queries, standalone = generative.understand(question, generative.read(question))
     assert standalone == "When did Liaison and Diversion move to NHS England?"
     assert [q.text.split(" (")[0] for q in queries][1].startswith("When did Liaison and Diversion")
 
