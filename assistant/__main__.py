@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(**({"engine": args.engine} if args.engine else {}))
     try:
         check_question(args.question, settings.max_question_chars)  # before the model is loaded
-        answer = Navigator(settings).ask(args.question, args.history, on_token=_progress if sys.stderr.isatty() else None)
-        record_answer(answer, settings, where="cli")
+        navigator = Navigator(settings)
+        answer = navigator.ask(args.question, args.history, on_token=_progress if sys.stderr.isatty() else None)
+        record_answer(answer, settings, "cli", args.question, navigator.vocabulary.word_counts)
     except QuestionRejected as exc:
         print(str(exc), file=sys.stderr)
         return 2

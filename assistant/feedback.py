@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -44,11 +44,18 @@ def feedback_path(settings: Settings) -> Path:
 
 
 def save_feedback(
-    path: Path, question: str, answer: str, citations: Sequence[Citation], rating: int, comment: str = ""
+    path: Path,
+    question: str,
+    answer: str,
+    citations: Sequence[Citation],
+    rating: int,
+    comment: str = "",
+    guidance_words: Collection[str] = frozenset(),
 ) -> None:
     """Store one rating, with the answer and its sources as the officer saw them.
 
-    The question and comment are masked here, whatever the caller passes: personal data never reaches the file.
+    The question, the answer and the comment are masked here, whatever the caller passes (names the guidance
+    uses, in ``guidance_words``, stay): personal data never reaches the file.
     """
     if rating not in (HELPFUL, NOT_HELPFUL):
         raise ValueError(f"rating must be {HELPFUL} (helpful) or {NOT_HELPFUL} (not helpful), not {rating!r}")
@@ -65,11 +72,11 @@ def save_feedback(
             "INSERT INTO feedback (created_at, question, answer, citations, rating, comment) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                mask_personal_data(question),
-                answer,
+                mask_personal_data(question, guidance_words),
+                mask_personal_data(answer, guidance_words),
                 json.dumps(sources, ensure_ascii=False),
                 rating,
-                mask_personal_data(comment.strip()),
+                mask_personal_data(comment.strip(), guidance_words),
             ),
         )
 

@@ -42,12 +42,12 @@ from assistant.guard import (
     check_question,
 )
 from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, load_chat_engine
-from assistant.privacy import Finding, asks_for_records, find_personal_data, mask, without_personal_data
+from assistant.privacy import asks_for_records, find_personal_data, mask, without_personal_data
 from assistant.records import Answer, Evidence, Passage, Query, Question
 from assistant.rescore import rescore
 from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
 from assistant.settings import Settings, get_settings
-from assistant.text import terms, words
+from assistant.text import terms
 from assistant.verify import Thresholds, verify_answer
 from assistant.vocabulary import Vocabulary, load_glossary
 from ingest.index import active_collections, open_client
@@ -149,7 +149,7 @@ class Navigator:
         text = check_question(question, self.settings.max_question_chars)
         check_language(text, self.vocabulary.is_known_word)
         check_instructions(text)
-        personal = [found for found in find_personal_data(text) if not self.names_something_in_the_guidance(found)]
+        personal = find_personal_data(text, self.vocabulary.word_counts)
         check_not_a_records_request(asks_for_records(text, personal))
         searched = without_personal_data(text, personal)
         if not searched:
@@ -157,13 +157,10 @@ class Navigator:
                 "Your question held only personal data, which Navigator does not use. "
                 "Please ask about the guidance itself."
             )
-        earlier = tuple(without_personal_data(h, find_personal_data(h)) for h in history if h and h.strip())
+        earlier = tuple(
+            without_personal_data(h, find_personal_data(h, self.vocabulary.word_counts)) for h in history if h and h.strip()
+        )
         return Question(searched, earlier, mask(text, personal), tuple(finding.kind for finding in personal))
-
-    def names_something_in_the_guidance(self, finding: Finding) -> bool:
-        """A "name" the guidance itself uses ("the history of Liaison and Diversion", "Andy Brooks") is what the
-        question is about, not personal data to take out of it."""
-        return finding.kind == "name" and all(self.vocabulary.word_counts[w] for w in words(finding.value))
 
     def understand(self, question: Question) -> tuple[list[Query], str]:
         """The queries to search with: the question as asked and, for a follow-up, made self-contained; each

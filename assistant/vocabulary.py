@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
@@ -17,6 +18,12 @@ from assistant.text import STOPWORDS, words
 GLOSSARY_FILE = Path(__file__).with_name("glossary.json")
 # pyspellchecker's English word list includes rare junk ("bradly"); a word this common is real English.
 ENGLISH_WORD_MIN_COUNT = 1000
+
+
+@lru_cache(maxsize=1)
+def english_word_frequency():
+    """pyspellchecker's English word counts, loaded once for the vocabulary and the personal-data guard."""
+    return SpellChecker(language="en").word_frequency
 
 
 def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, str]:
@@ -48,7 +55,7 @@ class Vocabulary:
     """The glossary plus the words of the indexed corpus."""
 
     def __init__(self, glossary: dict[str, str], corpus_texts: Iterable[str]):
-        self._english = SpellChecker(language="en").word_frequency
+        self._english = english_word_frequency()
         self.glossary = {acronym.upper(): expansion for acronym, expansion in glossary.items()}
         texts = list(corpus_texts)
         self.word_counts = Counter(word for text in texts for word in words(text))
