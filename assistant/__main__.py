@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = _settings(args)
     try:
         check_question(args.question, settings.max_question_chars)  # before the model is loaded
-        answer = Navigator(settings).ask(args.question, args.history, on_token=_progress if sys.stderr.isatty() else None)
-        record_answer(answer, settings, where="cli")
+        navigator = Navigator(settings)
+        answer = navigator.ask(args.question, args.history, on_token=_progress if sys.stderr.isatty() else None)
+        record_answer(answer, settings, "cli", args.question, navigator.vocabulary.word_counts)
         if answer.status == "rejected":
             raise QuestionRejected(answer.answer)
     except QuestionRejected as exc:

@@ -1,7 +1,9 @@
 """The audit log: one JSON line per question (time, engine, status, sources, latency), rotated.
 
 Only the masked question is written, and the answer text only when ``NAVIGATOR_AUDIT_ANSWERS`` is set:
-officers may paste personal data, and the guidance the answer quotes is already in the corpus.
+officers may paste personal data, and the guidance the answer quotes is already in the corpus. Every text
+written (question, refusal reason, answer) goes through the personal-data guard here, with the findings of
+the question as the officer typed it, so a reason or an answer that repeats a name is masked whatever wrote it.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Collection
 from datetime import datetime, timezone
 from logging.handlers import RotatingFileHandler
 
+from assistant.privacy import find_personal_data, mask_personal_data
 from assistant.records import Answer
 from assistant.settings import Settings
 
@@ -40,24 +44,32 @@ def _logger(settings: Settings) -> logging.Logger:
         return _loggers[str(path)]
 
 
-def record_answer(answer: Answer, settings: Settings, where: str) -> None:
-    """Append one line for an answered (or refused) question."""
+def record_answer(
+    answer: Answer, settings: Settings, where: str, asked: str = "", guidance_words: Collection[str] = frozenset()
+) -> None:
+    """Append one line for an answered (or refused) question; ``asked`` is the question as typed (never written:
+    its findings are masked in every field), ``guidance_words`` the index's words (``Vocabulary.word_counts``)."""
     if not settings.audit_log:
         return
+    found = find_personal_data(asked, guidance_words)
+
+    def masked(text: str) -> str:
+        return mask_personal_data(text, guidance_words, found)
+
     entry = {
         "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "where": where,
         "engine": answer.engine_used,
-        "question": answer.question,  # masked by the pipeline's guard
+        "question": masked(answer.question),  # masked by the pipeline's guard already; again, in case
         "personal_data": answer.personal_data,
         "status": answer.status,
         "check": answer.check,
-        "refusal_reason": answer.refusal_reason,
+        "refusal_reason": masked(answer.refusal_reason),
         "sources": [{"n": c.n, "source": c.source, "section": c.section, "page": c.page} for c in answer.citations],
         "latency_ms": answer.timings_ms.get("total"),
     }
     if settings.audit_answers:
-        entry["answer"] = answer.answer
+        entry["answer"] = masked(answer.answer)
     _logger(settings).info(json.dumps(entry, ensure_ascii=False))
 
 

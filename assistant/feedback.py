@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -53,11 +53,13 @@ def save_feedback(
     rating: int,
     comment: str = "",
     giver: str = "",
+    guidance_words: Collection[str] = frozenset(),
 ) -> None:
     """Store one rating, with the answer and its sources as the officer saw them.
 
-    The question and comment are masked here, whatever the caller passes: personal data never reaches the file.
-    ``giver`` is a pseudonymous id, never a name or an e-mail address.
+    The question, the answer and the comment are masked here, whatever the caller passes (names the guidance
+    uses, in ``guidance_words``, stay): personal data never reaches the file. ``giver`` is a pseudonymous id,
+    never a name or an e-mail address.
     """
     if rating not in (HELPFUL, NOT_HELPFUL):
         raise ValueError(f"rating must be {HELPFUL} (helpful) or {NOT_HELPFUL} (not helpful), not {rating!r}")
@@ -75,11 +77,11 @@ def save_feedback(
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                mask_personal_data(question),
-                answer,
+                mask_personal_data(question, guidance_words),
+                mask_personal_data(answer, guidance_words),
                 json.dumps(sources, ensure_ascii=False),
                 rating,
-                mask_personal_data(comment.strip()),
+                mask_personal_data(comment.strip(), guidance_words),
                 giver,
             ),
         )

@@ -7,7 +7,9 @@ import unicodedata
 
 from assistant.instructions import reads_as_instruction
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+EMPTY = "Please type a question about working with the NHS."
+UNREADABLE = "That question held no readable text (only control characters). Please type it again."
 LETTERS = re.compile(r"[^\W\d_]+")
 NOT_ENGLISH = "Navigator answers questions in English, from English guidance: please ask your question in English."
 NOT_A_QUESTION_ABOUT_THE_GUIDANCE = (
@@ -22,17 +24,27 @@ class QuestionRejected(ValueError):
     """The question cannot be answered as written; ``str(exc)`` is the message for the officer."""
 
 
+def tidy(text: str) -> str:
+    """The text as it may be echoed: control characters as spaces, and no format characters (Unicode "Cf":
+    a right-to-left override would show the echoed question reversed; zero-width characters hide words)."""
+    cleaned = CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) != "Cf")
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
 def check_question(text: str, max_chars: int) -> str:
     """The question, tidied; or QuestionRejected with a polite reason."""
     if text is None or not text.strip():
-        raise QuestionRejected("Please type a question about working with the NHS.")
+        raise QuestionRejected(EMPTY)
     if len(text) > max_chars:
         raise QuestionRejected(
             f"That question is {len(text):,} characters long; please keep it under {max_chars:,} "
             "and ask one thing at a time."
         )
-    cleaned = CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
-    return re.sub(r"\s+", " ", cleaned).strip()
+    cleaned = tidy(text)
+    if not cleaned:
+        raise QuestionRejected(UNREADABLE)
+    return cleaned
 
 
 def check_language(text: str, is_known_word) -> None:

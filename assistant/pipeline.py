@@ -33,7 +33,6 @@ from assistant.guard import (
 from assistant.library import Library, shared_follower
 from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, ChatEngine, load_chat_engine
 from assistant.privacy import (
-    Finding,
     asks_for_records,
     find_personal_data,
     mask,
@@ -43,7 +42,7 @@ from assistant.privacy import (
 from assistant.records import Answer, Asks, Passage, Query, Question
 from assistant.rescore import rescore
 from assistant.settings import Settings, get_settings
-from assistant.text import terms, words
+from assistant.text import terms
 from assistant.verify import Thresholds, verify_answer
 
 
@@ -184,7 +183,7 @@ class Navigator:
         text = check_question(question, self.settings.max_question_chars)
         check_language(text, self.vocabulary.is_known_word)
         check_instructions(text)
-        personal = [found for found in find_personal_data(text) if not self.names_something_in_the_guidance(found)]
+        personal = find_personal_data(text, self.vocabulary.word_counts)
         check_not_a_records_request(asks_for_records(text, personal))
         searched = without_personal_data(text, personal)
         if not searched:
@@ -192,13 +191,10 @@ class Navigator:
                 "Your question held only personal data, which Navigator does not use. "
                 "Please ask about the guidance itself."
             )
-        earlier = tuple(without_personal_data(h, find_personal_data(h)) for h in history if h and h.strip())
+        earlier = tuple(
+            without_personal_data(h, find_personal_data(h, self.vocabulary.word_counts)) for h in history if h and h.strip()
+        )
         return Question(searched, earlier, mask(text, personal), tuple(finding.kind for finding in personal))
-
-    def names_something_in_the_guidance(self, finding: Finding) -> bool:
-        """A "name" the guidance itself uses ("the history of Liaison and Diversion", "Andy Brooks") is what the
-        question is about, not personal data to take out of it."""
-        return finding.kind == "name" and all(self.vocabulary.word_counts[w] for w in words(finding.value))
 
     def understand(self, question: Question, asks: Asks) -> tuple[list[Query], str]:
         """The queries to search with: the question as asked (what is only context taken out) and, for a follow-up,

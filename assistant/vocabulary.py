@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -17,11 +18,17 @@ from assistant.text import STOPWORDS, words
 ENGLISH_WORD_MIN_COUNT = 1000
 
 
+@lru_cache(maxsize=1)
+def english_word_frequency():
+    """pyspellchecker's English word counts, loaded once for the vocabulary and the personal-data guard."""
+    return SpellChecker(language="en").word_frequency
+
+
 class Vocabulary:
     """The glossary plus the words of the indexed corpus."""
 
     def __init__(self, glossary: dict[str, str], corpus_texts: Iterable[str], roles: dict[str, str] | None = None):
-        self._english = SpellChecker(language="en").word_frequency
+        self._english = english_word_frequency()
         texts = list(corpus_texts)
         # A newly added document brings the acronyms it defines; the curated glossary wins where both spell one out.
         self.roles = {acronym.upper(): expansion for acronym, expansion in (roles or {}).items()}

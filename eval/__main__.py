@@ -20,6 +20,7 @@ from eval.report import HEADLINE
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
 DEFAULT_REFUSAL_LABELS = PROJECT_ROOT / "eval" / "refusal_labels.jsonl"
 DEFAULT_PERSONAL_DATA_LABELS = PROJECT_ROOT / "eval" / "pii_labels.jsonl"
+DEFAULT_PERSONAL_DATA_HELDOUT = PROJECT_ROOT / "eval" / "pii_heldout.jsonl"
 
 
 def _optional_path(value: str) -> Path | None:
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="labelled refusal set ('none' to skip it)")
     parser.add_argument("--personal-data-labels", type=_optional_path, default=DEFAULT_PERSONAL_DATA_LABELS,
                         help="labelled personal-data set ('none' to skip it)")
+    parser.add_argument("--personal-data-heldout", type=_optional_path, default=DEFAULT_PERSONAL_DATA_HELDOUT,
+                        help="held-out personal-data set, written apart from the guard ('none' to skip it)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args(argv)
 
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = run_eval(
         Navigator(settings), args.questions or [DEFAULT_QUESTIONS], args.out, settings.engine, args.refusal_labels,
-        personal_data_labels=args.personal_data_labels,
+        personal_data_labels=args.personal_data_labels, personal_data_heldout=args.personal_data_heldout,
     )
     print(json.dumps({key: summary[key] for key, _ in HEADLINE if key in summary}, indent=2))
     for name, scores in summary["components"].items():

@@ -13,7 +13,7 @@ def compare_runs(run_dirs: list[Path]) -> str:
     lines = ["| metric | " + " | ".join(d.name for d in run_dirs) + " |", "| --- |" + " --- |" * len(run_dirs)]
     for key, label in HEADLINE:
         lines.append(f"| {label} | " + " | ".join(str(s.get(key, "")) for s in summaries) + " |")
-    for component in ("refusal", "personal_data"):
+    for component in ("refusal", "personal_data", "personal_data_heldout"):
         for measure in ("precision", "recall"):
             values = [str(s.get("components", {}).get(component, {}).get(measure, "")) for s in summaries]
             lines.append(f"| {component} set {measure} | " + " | ".join(values) + " |")

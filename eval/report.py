@@ -58,9 +58,11 @@ def write_report(out_dir: Path, summary: dict, rows: list[dict], questions: dict
                   f"accuracy {refusal['accuracy']}."]
         lines += [f"- {'should refuse' if m['should_refuse'] else 'should answer'}: {m['question']}"
                   for m in refusal["mistakes"]]
-    personal = summary["components"].get("personal_data")
-    if personal:
-        lines += ["", "## Personal-data guard on its own labelled set", "",
+    for component, heading in (("personal_data", "its own labelled set"), ("personal_data_heldout", "the held-out set")):
+        personal = summary["components"].get(component)
+        if not personal:
+            continue
+        lines += ["", f"## Personal-data guard on {heading}", "",
                   f"{personal['examples']} examples, {personal['entities']} pieces of personal data: "
                   f"precision {personal['precision']}, recall {personal['recall']}."]
         lines += [f"- {m['text']}: missed {m['missed']}, wrongly found {m['wrongly_found']}" for m in personal["mistakes"]]

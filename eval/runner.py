@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
 
@@ -71,11 +72,12 @@ def score_refusal_labels(navigator: Navigator, path: Path, out_dir: Path) -> dic
     return scores
 
 
-def score_personal_data_labels(path: Path) -> dict:
-    """The personal-data guard on its own labelled set: every (kind, value) it should find, and nothing else."""
+def score_personal_data_labels(path: Path, guidance_words: Collection[str] = frozenset()) -> dict:
+    """The personal-data guard on a labelled set: every (kind, value) it should find, and nothing else; with the
+    index's words, as the guard runs (a name the guidance uses is not personal data)."""
     labels = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     gold = [{(e["kind"], normalise(e["value"])) for e in label["entities"]} for label in labels]
-    found = [{(f.kind, normalise(f.value)) for f in find_personal_data(label["text"])} for label in labels]
+    found = [{(f.kind, normalise(f.value)) for f in find_personal_data(label["text"], guidance_words)} for label in labels]
     scores = entity_precision_recall(gold, found)
     scores["mistakes"] = [
         {"text": label["text"], "missed": sorted(g - f), "wrongly_found": sorted(f - g)}
@@ -93,6 +95,7 @@ def run_eval(
     refusal_labels: Path | None = None,
     show_progress: bool = True,
     personal_data_labels: Path | None = None,
+    personal_data_heldout: Path | None = None,
 ) -> dict:
     paths = questions_path if isinstance(questions_path, list) else [questions_path]
     questions = [q for path in paths for q in load_questions(path)]
@@ -110,8 +113,10 @@ def run_eval(
     summary["components"] = {}
     if refusal_labels and refusal_labels.exists():
         summary["components"]["refusal"] = score_refusal_labels(navigator, refusal_labels, out_dir / "refusal")
-    if personal_data_labels and personal_data_labels.exists():
-        summary["components"]["personal_data"] = score_personal_data_labels(personal_data_labels)
+    # The held-out set was written apart from the guard's patterns; the first set together with them.
+    for component, labels in (("personal_data", personal_data_labels), ("personal_data_heldout", personal_data_heldout)):
+        if labels and labels.exists():
+            summary["components"][component] = score_personal_data_labels(labels, navigator.vocabulary.word_counts)
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as out:
         for row in rows:

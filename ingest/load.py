@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from langchain_community.document_loaders import BSHTMLLoader, Docx2txtLoader, PyPDFLoader, TextLoader
+from bs4 import BeautifulSoup
+from langchain_community.document_loaders import Docx2txtLoader, PyPDFLoader, TextLoader
 
 from assistant.settings import Settings
 from ingest.documents import LoadedDocument, Page, Skipped, SourceInfo
 
 SOURCES_FILE = "sources.json"
 FORMATS = {".txt": "txt", ".md": "md", ".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
+# Elements that stand on lines of their own: their text must not run into the next ("Custody healthcare
+# noteCustody healthcare services ..."); inline ones (<b>, <a>, <span>) stay within their sentence.
+HTML_BLOCKS = (
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "footer",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+    "td", "th", "tr", "ul",
+)
 
 
 class UnreadableFile(Exception):
@@ -114,10 +123,11 @@ def _read_pages(path: Path, fmt: str) -> list[Page]:
     try:
         if fmt == "pdf":
             return _read_pdf(path)
+        if fmt == "html":
+            return [Page(_html_text(path.read_text(encoding="utf-8")))]
         loader = {
             "txt": lambda: TextLoader(str(path), encoding="utf-8"),
             "md": lambda: TextLoader(str(path), encoding="utf-8"),
-            "html": lambda: BSHTMLLoader(str(path), open_encoding="utf-8"),
             "docx": lambda: Docx2txtLoader(str(path)),
         }[fmt]()
         return [Page(doc.page_content) for doc in loader.load()]
@@ -125,6 +135,17 @@ def _read_pages(path: Path, fmt: str) -> list[Page]:
         raise
     except Exception as exc:  # each loader fails in its own way; the person running ingest needs the gist
         raise UnreadableFile(_describe_failure(exc)) from exc
+
+
+def _html_text(html: str) -> str:
+    """The text of an HTML page's body, each block element on lines of its own."""
+    soup = BeautifulSoup(html, "html.parser")
+    body = soup.body or soup
+    for element in body.find_all(HTML_BLOCKS):
+        element.insert_before("\n\n")
+        element.insert_after("\n\n")
+    lines = (" ".join(line.split()) for line in body.get_text().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _check_archive(path: Path, max_unpacked_bytes: float) -> None:

@@ -304,8 +304,12 @@ def test_every_example_question_is_answered(indexed_settings):
 
 def test_conversation_downloads_as_markdown_with_its_sources(indexed_settings):
     question = "What is Liaison and Diversion?"
-    turn = Turn(question, answer=shared_navigator(indexed_settings).ask(question))
-    exported = conversation_markdown([turn, Turn("x" * 5, notice="Please type a question.")])
+    navigator = shared_navigator(indexed_settings)
+    turn = Turn(question, answer=navigator.ask(question))
+    # With the index's words, as the sidebar passes them: names the guidance uses are quoted as written.
+    exported = conversation_markdown(
+        [turn, Turn("x" * 5, notice="Please type a question.")], guidance_words=navigator.vocabulary.word_counts
+    )
     assert f"## 1. {question}" in exported and turn.answer.answer in exported
     first = turn.answer.citations[0]
     assert f"[1] {first.title}, {first.section} ({first.source})" in exported

@@ -91,6 +91,7 @@ def eval_run(navigator, tmp_path_factory):
         out,
         refusal_labels=PROJECT_ROOT / "eval" / "refusal_labels.jsonl",
         personal_data_labels=PROJECT_ROOT / "eval" / "pii_labels.jsonl",
+        personal_data_heldout=PROJECT_ROOT / "eval" / "pii_heldout.jsonl",
         show_progress=False,
     )
     return out, summary

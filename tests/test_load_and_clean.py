@@ -41,6 +41,19 @@ def test_docx_html_and_markdown_load_as_text(tmp_path):
     assert [(h.text, h.level) for h in headings] == [("Glossary notes", 1), ("Place-based partnerships", 2)]
 
 
+def test_an_html_heading_does_not_run_into_its_first_paragraph(tmp_path):
+    page = tmp_path / "note.html"
+    page.write_text(
+        "<html><head><title>Custody healthcare note</title></head><body><h1>Custody healthcare note</h1>"
+        "<p>Custody healthcare services are <b>commissioned</b> by NHS England.</p><ul><li>Nurses</li>"
+        "<li>Doctors</li></ul></body></html>",
+        encoding="utf-8",
+    )
+    text = load_file(page, "note.html", None).pages[0].text
+    assert text.split("\n\n") == [
+        "Custody healthcare note", "Custody healthcare services are commissioned by NHS England.", "Nurses", "Doctors"]
+
+
 def test_titles_come_from_sources_json():
     docs = {doc.source: doc for doc in load_corpus(CORPUS)}
     assert len(docs) == 5

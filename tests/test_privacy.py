@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.privacy import _nhs_number_is_valid, find_personal_data, mask, without_personal_data
+from assistant.privacy import _nhs_number_is_valid, find_personal_data, mask, mask_found, without_personal_data
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,56 @@ def test_each_kind_of_personal_data_is_found(text, kinds):
 @pytest.mark.fast
 def test_guidance_questions_are_not_mistaken_for_personal_data(text):
     assert find_personal_data(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # issue 14: missed before, so stored in clear
+        ("my suspect darren whitlock has mental health needs", ["darren whitlock"]),
+        ("Darren Whitlock is in custody and hears voices", ["Darren Whitlock"]),
+        ("ask DC Jones about the referral", ["Jones"]),
+        ("spoke to sarah o'neill's mum about the referral", ["sarah o'neill"]),
+        ("Kieran Walsh was detained this morning", ["Kieran Walsh"]),
+        ("PC 4471 Danny Shaw asked about custody healthcare", ["Danny Shaw"]),
+        ("Bethany Clarke and Ryan Holt were both victims", ["Bethany Clarke", "Ryan Holt"]),
+    ],
+)
+def test_names_are_found_in_any_case_with_or_without_a_cue(navigator, text, names):
+    found = find_personal_data(text, navigator.vocabulary.word_counts)
+    assert [(f.kind, f.value) for f in found] == [("name", name) for name in names]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Who is Andy Brooks?",  # named in the guidance
+        "who is andy brooks",
+        "What did Amanda Pritchard ask Dr Claire Fuller to do?",
+        "What does Revolving Doors do in Tower Hamlets and Frimley?",
+        "what is liaison and diversion",
+        "Will the ICB pay for a nurse in custody?",  # first names that are ordinary words
+        "Mark the referral as urgent: how does L&D prioritise?",
+        "Does the duty inspector need to authorise a section 136 detention?",
+        "I have a 15 year old lad in cell 4, who do I call?",
+        "Who won the Eurovision Song Contest this year?",
+        "PNC 12/345678A has a history of self-harm",  # the reference only
+    ],
+)
+def test_names_the_guidance_uses_ranks_and_ordinary_words_are_not_taken_for_names(navigator, text):
+    assert [f for f in find_personal_data(text, navigator.vocabulary.word_counts) if f.kind == "name"] == []
+
+
+def test_without_the_guidance_words_a_name_it_uses_is_masked_too():
+    """A store that is not given the index's words masks more, never less."""
+    assert [f.value for f in find_personal_data("Who is Andy Brooks?")] == ["Andy Brooks"]
+
+
+def test_any_text_can_be_masked_with_the_questions_findings(navigator):
+    findings = find_personal_data("my suspect darren whitlock is in a cell", navigator.vocabulary.word_counts)
+    reason = "the guidance never mentions Whitlock, nor DARREN WHITLOCK"
+    assert mask_found(reason, findings) == "the guidance never mentions [name], nor [name]"
+    assert mask_found("the guidance never mentions Manchester", findings) == "the guidance never mentions Manchester"
 
 
 @pytest.mark.fast
@@ -88,9 +138,50 @@ def test_records_requests_and_new_instructions_are_turned_away(navigator, questi
     assert answer.status == "rejected" and message in answer.answer
 
 
-def test_a_name_the_guidance_uses_is_not_taken_for_personal_data(navigator):
-    answer = navigator.ask("What is the history of Liaison and Diversion?")
-    assert answer.personal_data == [] and "Liaison" in answer.query and not answer.refused
+@pytest.mark.parametrize(("question", "kept"), [("What is the history of Liaison and Diversion?", "Liaison"),
+                                              ("Who is Andy Brooks?", "Andy Brooks")])
+def test_a_name_the_guidance_uses_is_not_taken_for_personal_data(navigator, question, kept):
+    answer = navigator.ask(question)
+    assert answer.personal_data == [] and kept in answer.query and not answer.refused
+
+
+def test_a_name_in_lower_case_or_without_a_cue_is_masked_and_not_searched(navigator):
+    answer = navigator.ask("darren whitlock is in custody and hears voices, can Liaison and Diversion see him?")
+    assert answer.question.startswith("[name] is in custody") and answer.personal_data == ["name"]
+    assert "whitlock" not in answer.query.lower() and "whitlock" not in str(answer.to_dict()).lower()
+    assert not answer.refused
+
+
+def test_no_store_writes_a_name_the_officer_typed(navigator, make_settings, monkeypatch):
+    """The audit log, the feedback database and the downloaded conversation, read back as bytes."""
+    from dataclasses import replace
+
+    from assistant.feedback import NOT_HELPFUL, feedback_path, save_feedback
+    from webapp.conversation import answer_question, conversation_markdown
+
+    settings = make_settings(audit_answers=True)
+    monkeypatch.setattr(navigator, "settings", navigator.settings.model_copy(update={"data_dir": settings.data_dir}))
+    words = navigator.vocabulary.word_counts
+    turns = [
+        answer_question(navigator, "my suspect darren whitlock has mental health needs, can L&D see him?", []),
+        answer_question(navigator, "Darren Whitlock is in custody: who commissions his healthcare?", []),
+        answer_question(navigator, "What is the NHS number of Darren Whitlock?", []),  # turned away, echoed masked
+    ]
+    # Whatever writes a refusal reason (another stage, a future one) may repeat the name: the store masks it.
+    leaky = replace(turns[0].answer, refusal_reason="the guidance never mentions Whitlock")
+    from assistant.audit import record_answer
+
+    record_answer(leaky, navigator.settings, "test", "my suspect darren whitlock has mental health needs", words)
+    save_feedback(feedback_path(settings), turns[1].question, turns[1].answer.answer, turns[1].answer.citations,
+                  NOT_HELPFUL, "ask DC Jones, she knows darren whitlock", words)
+    (settings.data_dir / "conversation.md").write_text(conversation_markdown(turns, guidance_words=words))
+
+    written = {path.name: path.read_bytes().lower() for path in settings.data_dir.iterdir()}
+    assert set(written) == {"audit.jsonl", "feedback.sqlite3", "conversation.md"}
+    for name, content in written.items():
+        assert b"whitlock" not in content and b"darren" not in content and b"jones" not in content, name
+    assert b"[name]" in written["audit.jsonl"] and b"[name]" in written["conversation.md"]
+    assert b"ask dc [name], she knows [name]" in written["feedback.sqlite3"]
 
 
 @pytest.mark.parametrize(
@@ -109,6 +200,19 @@ def test_questions_that_sound_like_instructions_are_still_answered(navigator, qu
 def test_a_question_of_nothing_but_personal_data_is_turned_away(navigator):
     answer = navigator.ask("07700 900123")
     assert answer.status == "rejected" and "only personal data" in answer.answer
+
+
+def test_a_question_of_only_control_characters_is_told_it_is_unreadable(navigator):
+    answer = navigator.ask("\x01\x02\x07\x1b\x7f")
+    assert answer.status == "rejected" and "no readable text" in answer.answer
+
+
+def test_bidi_and_other_format_characters_are_stripped_from_the_echoed_question(navigator):
+    from webapp.conversation import shown_question
+
+    question = "What is a \u202eCRAS\u202c SARC?\u200b\u2066"
+    assert navigator.ask(question).question == "What is a CRAS SARC?"
+    assert shown_question(question, navigator.vocabulary.word_counts) == "What is a CRAS SARC?"
 
 
 @pytest.mark.parametrize(
@@ -140,7 +244,8 @@ def test_the_audit_log_holds_masked_questions_and_no_answer_text(navigator, make
     assert "answer" not in line and line["sources"] and line["engine"] == "extractive"
     assert line["status"] == "answered" and line["check"] == "" and line["latency_ms"] > 0
 
-    record_answer(answer, make_settings(audit_answers=True), where="test")
+    # With the index's words (as the page and the CLI pass them), names the guidance uses are kept as quoted.
+    record_answer(answer, make_settings(audit_answers=True), "test", guidance_words=navigator.vocabulary.word_counts)
     assert json.loads(audit_path(settings).read_text(encoding="utf-8").splitlines()[-1])["answer"] == answer.answer
 
 

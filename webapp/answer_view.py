@@ -17,6 +17,7 @@ from webapp.conversation import Turn, ask_later
 from webapp.documents import show_document
 from webapp.examples import suggestions_for
 from webapp.markup import statements, to_markdown
+from webapp.navigator_cache import navigator_for
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,7 @@ def _send_feedback(turn: Turn, settings: Settings) -> None:
             st.session_state[f"rating-{turn.id}"],
             st.session_state.get(f"comment-{turn.id}", ""),
             giver=current_visitor(settings).pseudonym,
+            guidance_words=navigator_for(settings)[0].vocabulary.word_counts,  # cached: names the guidance uses stay
         )
     except (sqlite3.Error, OSError) as exc:
         log.error("Saving feedback failed: %s", type(exc).__name__)

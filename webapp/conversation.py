@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from uuid import uuid4
@@ -12,6 +12,7 @@ from uuid import uuid4
 import streamlit as st
 
 from assistant.audit import record_answer
+from assistant.guard import tidy
 from assistant.navigator import Answer, Navigator
 from assistant.privacy import mask_personal_data
 
@@ -82,20 +83,32 @@ def answer_question(
     The turn keeps the question with personal data masked: it is what the page shows from now on, what
     the downloaded conversation holds, and what feedback stores.
     """
+    guidance_words = navigator.vocabulary.word_counts
     try:
         answer = navigator.ask(question, history, on_token=on_token)
-        record_answer(answer, navigator.settings, where="chat")
+        record_answer(answer, navigator.settings, "chat", question, guidance_words)
         return Turn(answer.question, answer=answer)
     except Exception as exc:  # the officer gets a short message, never a traceback
         # Only the exception type and the code path are logged: its message could quote the question,
         # and officers may paste personal data into it.
         log.error("Answering failed (%s):\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
-        return Turn(mask_personal_data(question), notice=FAILURE_MESSAGE, failed=True)
+        return Turn(shown_question(question, guidance_words), notice=FAILURE_MESSAGE, failed=True)
 
 
-def conversation_markdown(conversation: list[Turn], exported_at: datetime | None = None) -> str:
-    """The conversation as a Markdown document, each answer followed by the sources it cites."""
-    exported_at = exported_at or datetime.now(timezone.utc)
+def shown_question(question: str, guidance_words: Collection[str]) -> str:
+    """A question as the page echoes it before (or instead of) an answer: tidied and masked as the guard does."""
+    return mask_personal_data(tidy(question), guidance_words)
+
+
+def conversation_markdown(
+    conversation: list[Turn], exported_at: datetime | None = None, guidance_words: Collection[str] = frozenset()
+) -> str:
+    """The conversation as a Markdown document, each answer followed by the sources it cites; everything in it
+    passes the personal-data guard once more (names the guidance uses, in ``guidance_words``, stay)."""
+    return mask_personal_data(_markdown(conversation, exported_at or datetime.now(timezone.utc)), guidance_words)
+
+
+def _markdown(conversation: list[Turn], exported_at: datetime) -> str:
     lines = [
         "# Navigator conversation",
         "",

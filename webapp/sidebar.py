@@ -33,7 +33,7 @@ def render_sidebar(settings: Settings, navigator: Navigator, visitor: Visitor) -
         st.button("New conversation", icon=":material/add_comment:", width="stretch", on_click=start_new_conversation)
         st.download_button(
             "Download conversation",
-            data=conversation_markdown(conversation),
+            data=conversation_markdown(conversation, guidance_words=navigator.vocabulary.word_counts),
             file_name=f"navigator-conversation-{datetime.now(timezone.utc):%Y-%m-%d}.md",
             mime="text/markdown",
             icon=":material/download:",

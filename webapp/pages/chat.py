@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from assistant.privacy import mask_personal_data
 from webapp.answer_view import NAVIGATOR_AVATAR, render_question, render_reply, render_turn
 from webapp.conversation import (
     answer_question,
+    shown_question,
     ask_later,
     earlier_questions,
     take_pending_question,
@@ -50,7 +50,7 @@ for turn in conversation:
     render_turn(turn, settings)
 
 if question:
-    render_question(mask_personal_data(question))  # the same masking the answer's question will carry
+    render_question(shown_question(question, navigator.vocabulary.word_counts))  # as the answer will carry it
     with st.chat_message("assistant", avatar=NAVIGATOR_AVATAR):
         with st.spinner("Searching the guidance…"):
             progress = st.empty()
