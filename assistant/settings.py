@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     )
     mpnet_zip_sha256: str = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
     embedding_batch_size: int = 32
+    embedding_backend: Literal["torch", "onnx", "onnx-int8", "openvino"] = Field(
+        "torch", description="what runs the model; the exported ones must pass the quality gate (README, Performance)"
+    )
+    embedding_min_cosine: float = Field(
+        0.99, description="quality gate: an exported backend's mean cosine to torch's vectors on corpus sentences"
+    )
 
     # --- chunking
     chunk_size: int = Field(900, gt=100, description="characters per chunk, at most")

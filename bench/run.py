@@ -32,22 +32,26 @@ TARGETS = {
 }
 
 
-def _child(stage: str, *args: str) -> dict:
-    """Run one stage in a fresh Python process and read back its JSON result."""
+def child_result(script: str, stage: str, *args: str, quiet: bool = True) -> dict:
+    """Run one stage of ``script`` in a fresh Python process and read back its JSON result (its last line).
+
+    ``quiet=False`` lets the child's progress (stderr) through to the terminal.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     done = subprocess.run(
-        [sys.executable, __file__, stage, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+        [sys.executable, script, stage, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE if quiet else None,
+        text=True, env=env, cwd=ROOT, check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 1)
 
 
@@ -90,19 +94,24 @@ def stage_ingest(model: str) -> dict:
         "reingest_unchanged_s": round(reingest_s, 2),
         "reingest_embedded": again.embedded,
         "index_mb": round(size_mb, 1),
-        "peak_rss_mb": _peak_mb(),
+        "peak_rss_mb": peak_mb(),
     }
 
 
 def stage_latency() -> dict:
-    """Warm per-question timings over the question set, from the pipeline's own stage clock."""
-    from assistant.navigator import Navigator, QuestionRejected
+    from assistant.navigator import Navigator
+
+    return question_latency(Navigator(), QUESTIONS)
+
+
+def question_latency(navigator, questions: Path) -> dict:
+    """Warm per-question timings over a question set, from the pipeline's own stage clock."""
+    from assistant.navigator import QuestionRejected
     from eval.dataset import load_questions
 
-    navigator = Navigator()
     navigator.ask("What is a SARC?")  # warm
     retrieval, total = [], []
-    for question in load_questions(QUESTIONS):
+    for question in load_questions(questions):
         try:
             answer = navigator.ask(question.question, question.history)
         except QuestionRejected:
@@ -112,11 +121,11 @@ def stage_latency() -> dict:
         total.append(t["total"])
     return {
         "questions": len(total),
-        "retrieval_p50_ms": _percentile(retrieval, 50),
-        "retrieval_p95_ms": _percentile(retrieval, 95),
-        "extractive_p50_ms": _percentile(total, 50),
-        "extractive_p95_ms": _percentile(total, 95),
-        "peak_rss_mb": _peak_mb(),
+        "retrieval_p50_ms": percentile(retrieval, 50),
+        "retrieval_p95_ms": percentile(retrieval, 95),
+        "extractive_p50_ms": percentile(total, 50),
+        "extractive_p95_ms": percentile(total, 95),
+        "peak_rss_mb": peak_mb(),
     }
 
 
@@ -160,13 +169,13 @@ def stage_scale(size: str) -> dict:
     both = [d + b for d, b in zip(dense_ms, bm25_ms)]
     return {
         "chunks": n,
-        "dense_p50_ms": _percentile(dense_ms, 50),
-        "bm25_p50_ms": _percentile(bm25_ms, 50),
-        "retrieval_p50_ms": _percentile(both, 50),
-        "retrieval_p95_ms": _percentile(both, 95),
+        "dense_p50_ms": percentile(dense_ms, 50),
+        "bm25_p50_ms": percentile(bm25_ms, 50),
+        "retrieval_p50_ms": percentile(both, 50),
+        "retrieval_p95_ms": percentile(both, 95),
         "chroma_build_s": round(build_s, 1),
         "bm25_build_s": round(bm25_build_s, 1),
-        "peak_rss_mb": _peak_mb(),
+        "peak_rss_mb": peak_mb(),
     }
 
 
@@ -289,10 +298,10 @@ def main() -> None:
         return
     began = time.perf_counter()
     results = {"machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"}
-    results["ingest"] = [_child("ingest", model) for model in MODELS]
-    results["latency"] = _child("latency")
+    results["ingest"] = [child_result(__file__, "ingest", model) for model in MODELS]
+    results["latency"] = child_result(__file__, "latency")
     results["cold_start"] = cold_start()
-    results["scaling"] = [_child("scale", str(size)) for size in SCALES]
+    results["scaling"] = [child_result(__file__, "scale", str(size)) for size in SCALES]
     results["seconds"] = round(time.perf_counter() - began, 1)
     write_report(results)
     print((OUT / "results.md").read_text(encoding="utf-8"))

@@ -1,0 +1,109 @@
+"""NAVIGATOR_EMBEDDING_BACKEND: real exports of the real models, the real quality gate, real answers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from assistant.embedding_backends import (
+    BackendRejected,
+    export_folder,
+    gate_sentences,
+    load_exported,
+)
+from assistant.embeddings import load_embeddings, resolve_model_path
+from assistant.packaged import ModelUnavailable
+from assistant.settings import Settings
+from tests.conftest import CORPUS, FAST_MODEL
+
+QUESTIONS = [
+    "What is Liaison and Diversion?",
+    "Who commissions healthcare in police custody?",
+    "What does an integrated care board do?",
+]
+
+
+def _never_called():
+    raise AssertionError("the quality gate ran again: the stored verdict should have been used")
+
+
+def _cosines(a, b) -> np.ndarray:
+    a, b = np.asarray(a), np.asarray(b)
+    return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+@pytest.fixture(scope="module")
+def minilm_export(tmp_path_factory):
+    """A fresh ONNX export of all-MiniLM-L6-v2 into an empty cache, gated against torch."""
+    settings = Settings(
+        embedding_model=FAST_MODEL, embedding_backend="onnx", corpus_dir=CORPUS,
+        model_cache_dir=tmp_path_factory.mktemp("cache"),
+    )
+    folder = export_folder(settings.model_cache_dir, resolve_model_path(settings))
+    assert not folder.exists()
+    embeddings = load_embeddings(settings)
+    return settings, folder, embeddings
+
+
+@pytest.fixture(scope="module")
+def mpnet_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("mpnet-cache")
+
+
+def test_a_fresh_export_is_written_to_the_cache_and_gives_torchs_vectors(minilm_export):
+    settings, folder, onnx = minilm_export
+    assert (folder / "model.onnx").stat().st_size > 10_000_000
+    verdict = json.loads((folder / "gate-onnx.json").read_text())
+    assert verdict["sentences"] == len(gate_sentences(CORPUS)) >= 100
+    assert verdict["mean_cosine"] >= 0.99
+    torch = load_embeddings(settings.model_copy(update={"embedding_backend": "torch"}))
+    assert _cosines(onnx.embed_documents(QUESTIONS), torch.embed_documents(QUESTIONS)).min() > 0.999
+
+
+def test_a_cached_export_is_reused_without_exporting_or_gating_again(minilm_export):
+    settings, folder, _ = minilm_export
+    written = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    again = load_exported("onnx", resolve_model_path(settings), settings.model_cache_dir, CORPUS,
+                          settings.embedding_batch_size, settings.embedding_min_cosine, reference=_never_called)
+    assert {path.name: path.stat().st_mtime_ns for path in folder.iterdir()} == written
+    assert _cosines([again.embed_query(QUESTIONS[0])], [minilm_export[2].embed_query(QUESTIONS[0])])[0] > 0.99999
+
+
+def test_the_quality_gate_refuses_int8_mpnet_which_drifts_and_remembers_why(mpnet_cache):
+    settings = Settings(embedding_backend="onnx-int8", corpus_dir=CORPUS, model_cache_dir=mpnet_cache)
+    with pytest.raises(BackendRejected, match=r"'onnx-int8' drifts from torch: mean cosine 0\.[0-8]\d* on \d+ corpus"):
+        load_embeddings(settings)
+    folder = export_folder(mpnet_cache, resolve_model_path(settings))
+    assert json.loads((folder / "gate-onnx-int8.json").read_text())["mean_cosine"] < 0.99
+    # Refused again at once, from the stored verdict, in any later load.
+    with pytest.raises(BackendRejected):
+        load_exported("onnx-int8", resolve_model_path(settings), mpnet_cache, CORPUS, 32, 0.99,
+                      reference=_never_called)
+
+
+def test_openvino_passes_the_gate_on_the_default_model_and_answers_as_torch(indexed_settings, navigator, mpnet_cache):
+    from assistant.navigator import Navigator
+
+    settings = indexed_settings.model_copy(update={"embedding_backend": "openvino", "model_cache_dir": mpnet_cache})
+    fast = Navigator(settings)
+    folder = export_folder(mpnet_cache, resolve_model_path(settings))
+    assert json.loads((folder / "gate-openvino.json").read_text())["mean_cosine"] >= 0.99
+    for question in QUESTIONS:
+        assert fast.ask(question).answer == navigator.ask(question).answer
+
+
+def test_the_backend_is_read_from_the_environment_and_an_unknown_one_is_refused(monkeypatch):
+    monkeypatch.setenv("NAVIGATOR_EMBEDDING_BACKEND", "openvino")
+    assert Settings().embedding_backend == "openvino"
+    monkeypatch.setenv("NAVIGATOR_EMBEDDING_BACKEND", "tensorrt")
+    with pytest.raises(ValidationError, match="'torch', 'onnx', 'onnx-int8' or 'openvino'"):
+        Settings()
+
+
+def test_the_gate_says_when_the_corpus_has_no_text_to_check_with(tmp_path):
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(ModelUnavailable, match=r"needs at least 20 sentences of .txt/.md text in .*found 0"):
+        gate_sentences(tmp_path)
