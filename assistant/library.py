@@ -126,8 +126,9 @@ _followers_lock = threading.Lock()
 
 
 def shared_follower(settings: Settings) -> LibraryFollower:
-    """One follower, so one Library in memory, per index and embedding model per process."""
-    key = (str(settings.index_dir), settings.chroma_host, settings.chroma_port, settings.collection, settings.embedding_model)
+    """One follower, so one Library in memory, per index, embedding model and backend per process."""
+    key = (str(settings.index_dir), settings.chroma_host, settings.chroma_port, settings.collection,
+           settings.embedding_model, settings.embedding_backend, str(settings.model_cache_dir))
     with _followers_lock:
         if key not in _followers:
             _followers[key] = LibraryFollower(settings)
