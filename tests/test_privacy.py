@@ -173,7 +173,7 @@ def test_no_store_writes_a_name_the_officer_typed(navigator, make_settings, monk
 
     record_answer(leaky, navigator.settings, "test", "my suspect darren whitlock has mental health needs", words)
     save_feedback(feedback_path(settings), turns[1].question, turns[1].answer.answer, turns[1].answer.citations,
-                  NOT_HELPFUL, "ask DC Jones, she knows darren whitlock", words)
+                  NOT_HELPFUL, "ask DC Jones, she knows darren whitlock", guidance_words=words)
     (settings.data_dir / "conversation.md").write_text(conversation_markdown(turns, guidance_words=words))
 
     written = {path.name: path.read_bytes().lower() for path in settings.data_dir.iterdir()}
