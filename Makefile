@@ -25,7 +25,7 @@ install: $(STAMP)
 # wheel built natively on another machine dies with "Illegal instruction" on this one (seen in the test suite).
 $(LLM_STAMP): $(STAMP) requirements-llm.txt
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF" $(VENV)/bin/pip install -q --no-cache-dir \
-		$$(grep -E '^llama-cpp-python' requirements-llm.txt)
+		"$$(grep -E '^llama-cpp-python' requirements-llm.txt)"
 	$(VENV)/bin/pip install -q -r requirements-llm.txt
 	touch $(LLM_STAMP)
 
