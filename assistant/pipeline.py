@@ -83,7 +83,9 @@ class Navigator:
                  chat_engine: ChatEngine | None = None):
         self.settings = settings or get_settings()
         self._follower = None if library is not None else shared_follower(self.settings)
-        self.library = library or self._follower.current()
+        # A new Navigator reads the pointer now: one made just after a publish must answer from that build,
+        # even when the shared follower checked it less than pointer_check_s ago.
+        self.library = library or self._follower.current(recheck=True)
         self._question = threading.local()  # the Library of the question this thread is answering
         self.policy = Policy.from_settings(self.settings)
         # Loaded (and an endpoint checked) now, so a missing model or unreachable server fails at start-up.

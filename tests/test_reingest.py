@@ -37,6 +37,18 @@ def test_a_running_navigator_answers_across_a_re_ingest_from_another_process(cor
     assert pointer.previous == first.collection  # kept for readers still on it
 
 
+def test_a_navigator_made_after_a_re_ingest_answers_from_the_new_build_at_once(corpus_copy, make_settings):
+    # The shared follower would not look at the pointer again for an hour; a new Navigator still must.
+    settings = make_settings(pointer_check_s=3600)
+    ingest(settings, show_progress=False)
+    assert Navigator(settings).ask(NEW_QUESTION).refused
+    add_new_fact(corpus_copy)
+    second = ingest(settings, show_progress=False)
+    navigator = Navigator(settings)
+    assert navigator.library.build == second.collection
+    assert NEW_FACT in cited_text(navigator.ask(NEW_QUESTION))
+
+
 def test_a_question_in_flight_is_answered_from_the_build_it_began_with(corpus_copy, make_settings):
     settings = make_settings(pointer_check_s=0)
     ingest(settings, show_progress=False)
