@@ -59,13 +59,10 @@ def test_a_huge_line_is_chunked_within_the_size(tmp_path):
 
 
 @pytest.mark.fast
-def test_deeply_nested_html_is_read_or_reported(tmp_path):
+def test_deeply_nested_html_is_read(tmp_path):
     path = tmp_path / "nested.html"
-    path.write_text("<div>" * 50_000 + "Liaison and Diversion" + "</div>" * 50_000)
-    try:
-        assert "Liaison and Diversion" in load_file(path, path.name, None).pages[0].text
-    except UnreadableFile as exc:
-        assert "could not be read" in str(exc)
+    path.write_text("<div>" * 50_000 + "Liaison and <b>Diversion</b>" + "</div>" * 50_000)
+    assert load_file(path, path.name, None).pages[0].text == "Liaison and Diversion"
 
 
 @pytest.mark.fast
