@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -116,14 +117,17 @@ def score_statements(
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
     similarity_weight: float,
+    focus: Collection[str] = (),
+    context_weight: float = 1.0,
 ) -> list[Statement]:
     """Shared meaning (sentence similarity) plus shared words (IDF-weighted), nudged towards better passages
-    and towards the kind of answer asked for."""
-    wanted = set(query_terms)
-    total = sum(store.idf(term) for term in wanted) or 1.0
+    and towards the kind of answer asked for. A word of the ask itself (``focus``) counts fully; one only of the
+    situation or of earlier questions counts ``context_weight``: a follow-up asks something new about them."""
+    weight = {term: store.idf(term) * (1.0 if term in focus or not focus else context_weight) for term in query_terms}
+    total = sum(weight.values()) or 1.0
     scored = []
     for statement in statements:
-        overlap = sum(store.idf(term) for term in wanted & statement.words) / total
+        overlap = sum(weight[term] for term in weight.keys() & statement.words) / total
         similarity = _similarity(statement, sentence_sims)
         too_short = len(statement.text.split()) < 5 and not statement.items
         score = (
@@ -197,11 +201,13 @@ def compose_extractive(
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
     settings: Settings,
+    focus: Collection[str] = (),
 ) -> list[Statement]:
     candidates = candidate_statements(evidence)
     if asks.kind != "reading":
         candidates = [st for st in candidates if not is_reading_line(st)]
     scored = score_statements(
-        candidates, asks, query_terms, sentence_sims, store, settings.sentence_similarity_weight
+        candidates, asks, query_terms, sentence_sims, store, settings.sentence_similarity_weight,
+        focus, settings.answer_context_weight,
     )
     return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, settings.answer_keep_ratio)

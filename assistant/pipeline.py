@@ -138,8 +138,9 @@ class Navigator:
             sentence_sims.update(self.dense.sentence_similarities(query_vector, missing))
             best = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
         with clock("compose"):
+            focus = self.query_terms(self.prepare_query(asks.ask, follow_up=False))
             statements = compose_extractive(
-                passages, asks, wanted, sentence_sims, self.store, self.settings
+                passages, asks, wanted, sentence_sims, self.store, self.settings, focus
             )
             text, citations = attach_citations(statements)
         with clock("check"):

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     answer_keep_ratio: float = Field(0.6, description="a sentence joins the answer if it scores this share of the best")
     answer_list_items: int = 10
     sentence_similarity_weight: float = Field(1.0, description="weight of meaning vs shared words in picking sentences")
+    answer_context_weight: float = Field(
+        0.25, ge=0, le=1,
+        description="in picking sentences, a word of the situation or of earlier questions counts this much of a "
+        "word of the ask itself",
+    )
 
     # --- the answer policy (assistant/checks.py): thresholds fitted by cross-validation over every labelled set,
     # `python -m eval crossval` (README, "Refusal")
