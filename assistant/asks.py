@@ -102,6 +102,13 @@ def read_question(text: str, known_words: Container[str], glossary: dict[str, st
 
 
 PERSONAL_PRONOUNS = frozenset("it its they them their he him his she her".split())
+POINTING_WORD = re.compile(rf"\b(?:{'|'.join(sorted(PRONOUNS | PERSONAL_PRONOUNS))})\b", re.IGNORECASE)
+
+
+def own_words(ask: str) -> str:
+    """The ask without the words that point back at its situation or at earlier questions ("them", "she"): what
+    it brings of its own."""
+    return POINTING_WORD.sub("", ask)
 
 
 def _leans_on_context(ask: str) -> bool:

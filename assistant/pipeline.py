@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from assistant.cite import attach_citations, cite_verified
 from assistant.compose import Statement, compose_extractive
 from assistant.condense import condense, is_follow_up
-from assistant.asks import read_question
+from assistant.asks import own_words, read_question
 from assistant.checks import Case, Policy, decide, measure
 from assistant.evidence import select_evidence
 from assistant.fuse import reciprocal_rank_fusion
@@ -138,7 +138,7 @@ class Navigator:
             sentence_sims.update(self.dense.sentence_similarities(query_vector, missing))
             best = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
         with clock("compose"):
-            focus = self.query_terms(self.prepare_query(asks.ask, follow_up=False))
+            focus = self.query_terms(self.prepare_query(own_words(asks.ask), follow_up=False))
             statements = compose_extractive(
                 passages, asks, wanted, sentence_sims, self.store, self.settings, focus
             )

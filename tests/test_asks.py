@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.asks import read_question
+from assistant.asks import own_words, read_question
 from assistant.checks import CHECKS, Case, Policy, decide, measure
 from assistant.compose import Statement
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
 from assistant.settings import Settings
-from assistant.text import words
+from assistant.text import terms, words
 from assistant.acronyms import defined_acronyms, load_glossary, load_roles
 
 pytestmark = pytest.mark.fast
@@ -124,3 +124,8 @@ def test_nothing_close_is_not_covered():
 def test_every_check_has_a_code_a_message_and_a_status():
     assert len({c.code for c in CHECKS}) == len(CHECKS)
     assert all(c.message and c.status in ("related", "not_covered") for c in CHECKS)
+
+
+def test_the_asks_own_words_leave_out_what_points_back():
+    assert terms(own_words("How many of them are there?")) == []
+    assert terms(own_words("And what did they say was still missing?")) == terms("what did say was still missing")
