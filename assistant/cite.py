@@ -46,7 +46,8 @@ def attach_citations(statements: list[Statement]) -> tuple[str, list[Citation]]:
     numbering = _Numbering()
     parts: list[str] = []
     for statement in statements:
-        line = f"{statement.text} [{numbering.cite(statement.passage, sentences(statement.text))}]"
+        quoted = [sentence for quote in statement.quotes for sentence in sentences(quote)]
+        line = f"{statement.text} [{numbering.cite(statement.passage, quoted)}]"
         for passage, items in _items_by_passage(statement):
             line = f"{line}\n" + "\n".join(items) + f" [{numbering.cite(passage, items)}]"
         parts.append(line)

@@ -45,6 +45,12 @@ class Statement:
     item_passages: tuple[Passage, ...] = ()  # where each item is quoted from: a list may cross a chunk edge
     score: float = 0.0
     items_left_out: int = 0  # of a list longer than an answer shows
+    joined: tuple[str, ...] = ()  # the passage's sentences ``text`` joins (a paragraph break may stand between)
+
+    @property
+    def quotes(self) -> tuple[str, ...]:
+        """The text as the passage has it, a sentence at a time, so each can be found and highlighted in it."""
+        return self.joined or (self.text,)
 
     @property
     def list_length(self) -> int:
@@ -78,7 +84,9 @@ def candidate_statements(evidence: list[Passage]) -> list[Statement]:
             elif len(units) > 1 and not unit.endswith(SENTENCE_ENDINGS):
                 continue  # a title or link label ("Liaison and Diversion programme details"), not a sentence
             elif last and _leans_on(last, unit, passage):
-                statements[-1] = replace(last, text=f"{last.text} {unit}", span=last.span + 1)
+                statements[-1] = replace(
+                    last, text=f"{last.text} {unit}", span=last.span + 1, joined=(*last.quotes, unit)
+                )
             else:
                 statements.append(Statement(unit, passage, rank, index))
     return statements

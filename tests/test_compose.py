@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.asks import read_question
+from assistant.cite import attach_citations
 from assistant.compose import candidate_statements, score_statements
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
@@ -36,3 +37,15 @@ def test_a_follow_up_is_answered_by_the_sentence_matching_its_own_words():
 @pytest.mark.fast
 def test_with_earlier_words_counted_in_full_the_earlier_answer_would_be_repeated():
     assert best_sentence(context_weight=1.0).startswith("When money gets tight")
+
+
+@pytest.mark.fast
+def test_a_sentence_joined_across_a_paragraph_break_is_quoted_as_the_passage_has_it():
+    text = ("The flexibility of ICSs should be seen positively. As the Kings Fund explain:\n\n"
+            "The flexibility ICSs have been given lets them suit their local contexts and population needs.")
+    passage = Passage("c1", text, "guide", "Guide", "", 0)
+    statements = candidate_statements([passage])
+    joined = max(statements, key=lambda statement: statement.span)
+    assert "As the Kings Fund explain: The flexibility ICSs" in joined.text
+    _, citations = attach_citations([joined])
+    assert citations[0].quotes and all(quote in text for quote in citations[0].quotes)
