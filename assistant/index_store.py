@@ -3,14 +3,16 @@
 A *build* is two Chroma collections: ``<prefix>-<UTC stamp>`` (the chunks) and ``...-sentences`` (every sentence
 of them embedded on its own). A pointer collection ``<prefix>-active`` names, in its metadata, the build readers
 use (``active``) and the one before it (``previous``). A reader checks the pointer between questions and moves to
-a new build; the writer keeps the previous build, which a reader may still be answering from, until the *next*
-build is complete, and only then removes it (see README, "Ingest").
+a new build. Each reading process holds a *lease*, a collection ``<prefix>-reader-<id>`` whose metadata names the
+builds it may still be answering from and when it last said so; the writer removes a build only when it is not
+active and no live lease names it (see README, "Ingest").
 """
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 import uuid
 from contextlib import closing
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from chromadb.errors import NotFoundError
 from assistant.settings import Settings
 
 POINTER_SUFFIX = "-active"
+LEASE_INFIX = "-reader-"
 SENTENCES_SUFFIX = "-sentences"
 COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
 CHROMA_DATABASE = "chroma.sqlite3"
@@ -86,6 +89,40 @@ def point_to(client: ClientAPI, settings: Settings, name: str) -> None:
             "switched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
     )
+
+
+def hold_lease(client: ClientAPI, settings: Settings, reader: str, builds: set[str]) -> None:
+    """Say, as of now, that reader ``reader`` may be answering from ``builds``: the writer keeps them."""
+    metadata = {"builds": ",".join(sorted(builds)), "seen_at": time.time()}
+    lease = client.get_or_create_collection(settings.collection + LEASE_INFIX + reader, metadata=metadata)
+    lease.modify(metadata=metadata)
+
+
+def release_lease(client: ClientAPI, settings: Settings, reader: str) -> None:
+    try:
+        client.delete_collection(settings.collection + LEASE_INFIX + reader)
+    except (NotFoundError, ValueError):
+        pass
+
+
+def leased_builds(client: ClientAPI, settings: Settings) -> set[str]:
+    """The builds a live lease names. A lease not renewed within ``reader_lease_s`` is a reader gone (or idle: it
+    reads the pointer before it answers again) and is deleted."""
+    prefix = settings.collection + LEASE_INFIX
+    leased: set[str] = set()
+    for collection in client.list_collections():
+        name = collection if isinstance(collection, str) else collection.name
+        if not name.startswith(prefix):
+            continue
+        try:
+            metadata = client.get_collection(name).metadata or {}
+        except (NotFoundError, ValueError):  # released meanwhile
+            continue
+        if time.time() - float(metadata.get("seen_at", 0)) < settings.reader_lease_s:
+            leased.update(filter(None, str(metadata.get("builds", "")).split(",")))
+        else:
+            release_lease(client, settings, name.removeprefix(prefix))
+    return leased
 
 
 def open_build(client: ClientAPI, name: str) -> IndexCollections:

@@ -13,7 +13,7 @@ import threading
 from dataclasses import replace
 import time
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from assistant.cite import attach_citations, cite_verified
 from assistant.compose import Statement, compose_extractive
@@ -48,15 +48,17 @@ from assistant.verify import Thresholds, verify_answer
 
 def _one_library_per_question(ask):
     """Answer the whole question from the Library that is current when it begins: a build that becomes active
-    meanwhile serves the next question, so an answer never mixes two builds."""
+    meanwhile serves the next question, so an answer never mixes two builds (the follower's lease keeps the
+    build this one began with until it is done)."""
 
     @functools.wraps(ask)
     def answer_from_one_library(self: Navigator, *args, **kwargs):
-        self._question.library = self.follow_index()
-        try:
-            return ask(self, *args, **kwargs)
-        finally:
-            self._question.library = None
+        with self._follower.answering() if self._follower else nullcontext(self.library) as library:
+            self.library = self._question.library = library
+            try:
+                return ask(self, *args, **kwargs)
+            finally:
+                self._question.library = None
 
     return answer_from_one_library
 

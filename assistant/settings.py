@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "NAVIGATOR_CHROMA_PORT"))
     pointer_check_s: float = Field(
         1.0, ge=0, description="a running Navigator checks at most this often whether a newer index build is active"
+    )
+    reader_lease_s: float = Field(
+        600.0, gt=0, description="a reading process renews its lease on the builds it answers from at least this "
+        "often (a quarter of it); ingest keeps a build while a lease this fresh names it. Longer than any question"
     )
 
     # --- embedding
@@ -141,6 +145,16 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = Field(None, description="keys the pseudonymous ids; else one in data_dir")
     library_dir: Path | None = Field(None, description="pending documents and their index; else data_dir/library")
     max_file_mb: int = Field(20, gt=0, description="a larger document is refused by the upload and skipped by the ingest")
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_question(self) -> Settings:
+        # A lease is renewed when a quarter of it has passed, so it must outlast the longest question by a margin.
+        if self.reader_lease_s < 2 * self.llm_time_limit_s:
+            raise ValueError(
+                f"reader_lease_s ({self.reader_lease_s}) must be at least twice llm_time_limit_s "
+                f"({self.llm_time_limit_s}): the index writer keeps a build only while a reader's lease is fresh"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

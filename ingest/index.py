@@ -3,8 +3,8 @@
 Every run that changes anything fills a *new* build (copying the vectors of unchanged chunks, embedding only
 new text) and then flips the pointer to it (layout: assistant/index_store.py). Readers follow the pointer, so a
 crash or Ctrl-C mid-build leaves the previous index in use; the next run finishes the half-made build, embedding
-only what it still lacks (chunk ids are content hashes). The build the pointer leaves is kept for readers still
-answering from it, and removed by the next build.
+only what it still lacks (chunk ids are content hashes). The build the pointer leaves is kept while a reader's
+lease names it (a reader still answering from it), and removed by the first run that finds it free.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from assistant.index_store import (
     active_collections,
     build_names,
     create_build,
+    leased_builds,
     open_build,
     point_to,
     read_pointer,
@@ -89,8 +90,8 @@ def sync_index(
 
     if not report.rebuilt and report.added == report.updated == report.deleted == 0:
         report.collection = old.chunks.name
-        # Nothing to build: a half-made build an interrupted run left is not needed any more.
-        report.removed = remove_builds(client, settings, keep={pointer.active, pointer.previous})
+        # Nothing to build: a half-made build an interrupted run left, or one readers have left, is not needed.
+        report.removed = remove_builds(client, settings, keep={pointer.active} | leased_builds(client, settings))
         return report
 
     build = None if rebuild else _resumable_build(client, settings, finished={pointer.active, pointer.previous})
@@ -116,8 +117,8 @@ def sync_index(
     for collection in (build.chunks, build.sentences):
         collection.modify(metadata={**collection.metadata, "dimension": _dimension(collection), "complete": True})
     point_to(client, settings, build.name)
-    # The build just replaced stays for readers still answering from it; every older one goes.
-    report.removed = remove_builds(client, settings, keep={build.name, pointer.active})
+    # Leases read after the pointer moved: a reader that renews later reads the new pointer before it answers.
+    report.removed = remove_builds(client, settings, keep={build.name} | leased_builds(client, settings))
     report.collection = build.name
     return report
 
