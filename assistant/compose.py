@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from assistant.instructions import reads_as_instruction
+from assistant.picker import Picker, load_picker
 from assistant.records import Asks, Passage
 from assistant.retrieve import ChunkStore
 from assistant.settings import Settings
@@ -43,9 +44,11 @@ class Statement:
     span: int = 1  # how many of the passage's sentences ``text`` holds
     items: tuple[str, ...] = ()
     item_passages: tuple[Passage, ...] = ()  # where each item is quoted from: a list may cross a chunk edge
+    item_indexes: tuple[int, ...] = ()  # each item's sentence position in its passage
     score: float = 0.0
     items_left_out: int = 0  # of a list longer than an answer shows
     joined: tuple[str, ...] = ()  # the passage's sentences ``text`` joins (a paragraph break may stand between)
+    features: tuple[float, ...] = ()  # what the picker scored (compose.statement_features)
 
     @property
     def quotes(self) -> tuple[str, ...]:
@@ -77,7 +80,8 @@ def candidate_statements(evidence: list[Passage]) -> list[Statement]:
             if listed and last and _continues_list(last, passage):
                 if unit not in last.items:  # overlapping chunks repeat the items at their edge
                     statements[-1] = replace(
-                        last, items=(*last.items, unit), item_passages=(*last.item_passages, passage)
+                        last, items=(*last.items, unit), item_passages=(*last.item_passages, passage),
+                        item_indexes=(*last.item_indexes, index),
                     )
             elif listed:
                 statements.append(Statement(unit, passage, rank, index))
@@ -124,41 +128,87 @@ def score_statements(
     query_terms: list[str],
     sentence_sims: dict[str, list[float]],
     store: ChunkStore,
-    similarity_weight: float,
+    picker: Picker,
     focus: Collection[str] = (),
-    context_weight: float = 1.0,
+    item_keep_ratio: float = 0.6,
 ) -> list[Statement]:
-    """Shared meaning (sentence similarity) plus shared words (IDF-weighted), nudged towards better passages
-    and towards the kind of answer asked for. A word of the ask itself (``focus``) counts fully; one only of the
-    situation or of earlier questions counts ``context_weight``: a follow-up asks something new about them."""
-    weight = {term: store.idf(term) * (1.0 if term in focus or not focus else context_weight) for term in query_terms}
-    total = sum(weight.values()) or 1.0
+    """Each statement scored by the picker from what it shares with the question (see ``statement_features``); a
+    list the ask does not ask for keeps only the items that bear on it."""
+    ask_weight = {term: store.idf(term) for term in query_terms if term in focus or not focus}
+    context_weight = {term: store.idf(term) for term in query_terms if term not in ask_weight}
     scored = []
     for statement in statements:
-        overlap = sum(weight[term] for term in weight.keys() & statement.words) / total
-        similarity = _similarity(statement, sentence_sims)
-        too_short = len(statement.text.split()) < 5 and not statement.items
-        score = (
-            overlap
-            + similarity_weight * similarity
-            + 0.15 / (1 + statement.rank)
-            + (0.2 if _gives_what_is_wanted(asks, statement) else 0.0)
-            - (0.2 if too_short else 0.0)
-        )
-        scored.append(replace(statement, score=score))
+        features = statement_features(statement, asks, ask_weight, context_weight, sentence_sims)
+        trimmed = _items_that_bear_on_the_ask(statement, asks, ask_weight | context_weight, sentence_sims,
+                                              item_keep_ratio)
+        scored.append(replace(trimmed, score=picker.score(features), features=features))
     return scored
 
 
+def statement_features(statement: Statement, asks: Asks, ask_weight: dict[str, float],
+                       context_weight: dict[str, float], sentence_sims: dict[str, list[float]]) -> tuple[float, ...]:
+    """What the picker weighs (in ``FEATURES`` order): the ask's own words it holds and those only of the situation or
+    earlier questions (IDF-weighted shares), its meaning's closeness to the question, its neighbours' (an answer
+    often follows the sentence that matches: "The following seven areas ... . Improving quality ... is at the heart
+    of each one."), the evidence rank, whether it gives the kind of answer asked for, and its shape."""
+    sims = sentence_sims.get(statement.passage.chunk_id) or []
+    before = statement.index - 1
+    after = statement.index + statement.span
+    return (
+        _share(ask_weight, statement.words),
+        _share(context_weight, statement.words),
+        _similarity(statement, sentence_sims),
+        sims[before] if 0 <= before < len(sims) else 0.0,
+        sims[after] if after < len(sims) else 0.0,
+        1 / (1 + statement.rank),
+        float(_gives_what_is_wanted(asks, statement)),
+        float(len(statement.text.split()) < 5 and not statement.items),
+        float(len(statement.items) >= 2),
+        float(statement.index == 0),
+        min(len(" ".join((statement.text, *statement.items)).split()), 200) / 100,
+    )
+
+
+def _share(weight: dict[str, float], words: set[str]) -> float:
+    return sum(weight[term] for term in weight.keys() & words) / (sum(weight.values()) or 1.0)
+
+
 def _similarity(statement: Statement, sentence_sims: dict[str, list[float]]) -> float:
+    """The best of its sentences' similarities: a list is as close to the question as its closest item."""
     sims = (sentence_sims.get(statement.passage.chunk_id) or [])[statement.index : statement.index + statement.span]
-    return max(sims, default=0.0)
+    return max((*sims, *_item_similarities(statement, sentence_sims)), default=0.0)
+
+
+def _item_similarities(statement: Statement, sentence_sims: dict[str, list[float]]) -> list[float]:
+    return [
+        next(iter((sentence_sims.get(passage.chunk_id) or [])[index : index + 1]), 0.0)
+        for passage, index in zip(statement.item_passages, statement.item_indexes)
+    ]
+
+
+def _items_that_bear_on_the_ask(statement: Statement, asks: Asks, weight: dict[str, float],
+                                sentence_sims: dict[str, list[float]], keep_ratio: float) -> Statement:
+    """A list the ask does not ask for ("Is there one about partnerships?") is quoted by the items that answer it."""
+    if len(statement.items) < 2 or wants_list(asks):
+        return statement
+    scores = [
+        _share(weight, set(terms(item))) + similarity
+        for item, similarity in zip(statement.items, _item_similarities(statement, sentence_sims))
+    ]
+    keep = [i for i, score in enumerate(scores) if score >= keep_ratio * max(scores)]
+    return replace(
+        statement,
+        items=tuple(statement.items[i] for i in keep),
+        item_passages=tuple(statement.item_passages[i] for i in keep),
+        item_indexes=tuple(statement.item_indexes[i] for i in keep),
+        items_left_out=statement.items_left_out + len(statement.items) - len(keep),
+    )
 
 
 def _gives_what_is_wanted(asks: Asks, statement: Statement) -> bool:
     """A date for "when", a number with the thing counted for "how many ICBs", a list where a number of things
     or a list is asked for, a reason for "why"."""
-    if len(statement.items) >= 2 and (asks.things_asked_for or re.match(r"\W*(what|which) (are|were)\b|.*\blist\b",
-                                                                        asks.ask, re.I)):
+    if len(statement.items) >= 2 and wants_list(asks):
         return True
     if asks.counted and COUNT.search(statement.text) and set(asks.counted) & statement.words:
         return True
@@ -166,18 +216,21 @@ def _gives_what_is_wanted(asks: Asks, statement: Statement) -> bool:
     return bool(gives and gives.search(statement.text))
 
 
+def wants_list(asks: Asks) -> bool:
+    """The ask names a number of things, or asks what they are, or for a list."""
+    return bool(asks.things_asked_for or re.match(r"\W*(what|which) (are|were)\b|.*\blist\b", asks.ask, re.I))
+
+
 def is_reading_line(statement: Statement) -> bool:
     return bool(READING_LINE.search(statement.text) or READING_SECTION.search(statement.passage.section))
 
 
-def choose_statements(scored: list[Statement], max_statements: int, max_items: int, keep_ratio: float = 0.6) -> list[Statement]:
-    """The best sentence, plus others nearly as good that say something new, in reading order."""
+def choose_statements(scored: list[Statement], max_statements: int, max_items: int, margin: float) -> list[Statement]:
+    """The best sentence, plus others within ``margin`` of its score that say something new, in reading order."""
     ranked = sorted(scored, key=lambda s: s.score, reverse=True)
-    if not ranked or ranked[0].score <= 0:
-        return []
     chosen: list[Statement] = []
     for statement in ranked:
-        if len(chosen) == max_statements or statement.score < keep_ratio * ranked[0].score:
+        if len(chosen) == max_statements or statement.score < ranked[0].score - margin:
             break
         if any(_repeats(statement, earlier) for earlier in chosen):
             continue
@@ -186,7 +239,8 @@ def choose_statements(scored: list[Statement], max_statements: int, max_items: i
                 statement,
                 items=statement.items[:max_items],
                 item_passages=statement.item_passages[:max_items],
-                items_left_out=max(len(statement.items) - max_items, 0),
+                item_indexes=statement.item_indexes[:max_items],
+                items_left_out=statement.items_left_out + max(len(statement.items) - max_items, 0),
             )
         )
     # The sentence that answers best leads; the others follow in reading order.
@@ -210,12 +264,12 @@ def compose_extractive(
     store: ChunkStore,
     settings: Settings,
     focus: Collection[str] = (),
-) -> list[Statement]:
+) -> tuple[list[Statement], list[Statement]]:
+    """The statements of the answer, and every candidate scored (what the picker's fit learns from)."""
     candidates = candidate_statements(evidence)
     if asks.kind != "reading":
         candidates = [st for st in candidates if not is_reading_line(st)]
-    scored = score_statements(
-        candidates, asks, query_terms, sentence_sims, store, settings.sentence_similarity_weight,
-        focus, settings.answer_context_weight,
-    )
-    return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, settings.answer_keep_ratio)
+    picker = load_picker(settings.answer_picker)
+    scored = score_statements(candidates, asks, query_terms, sentence_sims, store, picker, focus,
+                              settings.answer_item_keep_ratio)
+    return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.margin), scored

@@ -39,7 +39,7 @@ from assistant.privacy import (
     mask_personal_data,
     without_personal_data,
 )
-from assistant.records import Answer, Asks, Passage, Query, Question
+from assistant.records import Answer, Asks, Candidate, Passage, Query, Question
 from assistant.rescore import rescore
 from assistant.settings import Settings, get_settings
 from assistant.text import terms
@@ -141,7 +141,7 @@ class Navigator:
             best = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
         with clock("compose"):
             focus = self.query_terms(self.prepare_query(own_words(asks.ask), follow_up=False))
-            statements = compose_extractive(
+            statements, scored = compose_extractive(
                 passages, asks, wanted, sentence_sims, self.store, self.settings, focus
             )
             text, citations = attach_citations(statements)
@@ -163,6 +163,7 @@ class Navigator:
             signals=verdict.measurements or {},
             engine=self.settings.engine,
             evidence=passages,
+            candidates=[Candidate(" ".join((st.text, *st.items)), st.features, st.score) for st in scored],
         )
         if verdict.status == "not_covered":
             answer = replace(answer, answer=self.refusal_text, citations=[], evidence=[])

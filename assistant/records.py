@@ -93,6 +93,15 @@ class CheckedSentence:
     lexical: float = 0.0
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A statement the sentence picker scored (chosen or not): what ``python -m eval fit-picker`` learns from."""
+
+    text: str  # with the items of its list
+    features: tuple[float, ...]
+    score: float
+
+
 # How far the guidance answers: "answered"; "related" (the closest guidance, said to be so); "not_covered" (the
 # fixed refusal, with what the guidance does cover); "rejected" (the guard's message: empty, too long,
 # instructions, records requests). Only an "answered" question reaches a language model.
@@ -118,6 +127,7 @@ class Answer:
     draft: str = ""  # a generative engine's text before verification
     checked: list[CheckedSentence] = field(default_factory=list)  # each draft sentence, kept or removed and why
     check: str = ""  # the code of the check that set the status ('' when answered)
+    candidates: list[Candidate] = field(default_factory=list)  # every statement the extractive picker scored
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -129,4 +139,5 @@ class Answer:
         return self.status != "answered"
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "refused": self.refused}
+        shown = {name: value for name, value in asdict(self).items() if name != "candidates"}
+        return {**shown, "refused": self.refused}

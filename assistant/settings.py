@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.picker import PICKER_FILE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Set before sentence-transformers / huggingface_hub are imported anywhere: this machine (and CI)
@@ -87,13 +89,11 @@ class Settings(BaseSettings):
     # --- answering
     max_question_chars: int = 1000
     answer_sentences: int = 4
-    answer_keep_ratio: float = Field(0.6, description="a sentence joins the answer if it scores this share of the best")
     answer_list_items: int = 10
-    sentence_similarity_weight: float = Field(1.0, description="weight of meaning vs shared words in picking sentences")
-    answer_context_weight: float = Field(
-        0.25, ge=0, le=1,
-        description="in picking sentences, a word of the situation or of earlier questions counts this much of a "
-        "word of the ask itself",
+    answer_picker: Path = Field(PICKER_FILE, description="the sentence picker's fitted weights and margin "
+                                "(`python -m eval fit-picker`)")
+    answer_item_keep_ratio: float = Field(
+        0.6, description="a list the ask does not ask for keeps the items scoring this share of its best item's"
     )
 
     # --- the answer policy (assistant/checks.py): thresholds fitted by cross-validation over every labelled set,

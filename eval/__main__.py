@@ -5,6 +5,7 @@
     python -m eval compare eval/runs/A eval/runs/B ...
     python -m eval calibrate eval/runs/llamacpp     (citation-verification thresholds from a generative run)
     python -m eval crossval eval/runs/own eval/runs/officer eval/runs/refusal   (the answer policy's thresholds)
+    python -m eval fit-picker [QUESTIONS.jsonl ...]   (the sentence picker's weights: assistant/picker.json)
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         from eval.crossval import crossval
 
         print(crossval([Path(d) for d in argv[1:]], Settings()))
+        return 0
+    if argv[:1] == ["fit-picker"]:
+        from eval.picker import fit_picker
+
+        print(fit_picker([Path(p) for p in argv[1:]] or None))
         return 0
     if argv[:1] == ["calibrate"]:
         from eval.calibrate import calibrate

@@ -7,6 +7,7 @@ import pytest
 from assistant.asks import read_question
 from assistant.cite import attach_citations
 from assistant.compose import candidate_statements, score_statements
+from assistant.picker import load_picker
 from assistant.records import Passage
 from assistant.retrieve import ChunkStore
 from assistant.text import terms
@@ -18,25 +19,40 @@ TEXT = ("When money gets tight, organisations remain sovereign and think their o
 OTHER = "Integrated care boards commission most hospital services for their population."
 
 
-def best_sentence(context_weight: float) -> str:
+def best_sentence(focus: list[str]) -> str:
     store = ChunkStore(["c1", "c2"], [TEXT, OTHER], [{"source": "guide", "position": 0}, {"source": "guide", "position": 1}])
     passage = store.passage(0)
     asks = read_question(FOLLOW_UP, store.document_frequency, {}, {})
     scored = score_statements(
-        candidate_statements([passage]), asks, terms(f"{FOLLOW_UP} {EARLIER}"), {}, store, 1.0,
-        focus=terms(FOLLOW_UP), context_weight=context_weight,
+        candidate_statements([passage]), asks, terms(f"{FOLLOW_UP} {EARLIER}"), {}, store, load_picker(), focus=focus
     )
     return max(scored, key=lambda statement: statement.score).text
 
 
 @pytest.mark.fast
 def test_a_follow_up_is_answered_by_the_sentence_matching_its_own_words():
-    assert best_sentence(context_weight=0.25).startswith("Stakeholders said trust and maturity")
+    assert best_sentence(focus=terms(FOLLOW_UP)).startswith("Stakeholders said trust and maturity")
 
 
 @pytest.mark.fast
-def test_with_earlier_words_counted_in_full_the_earlier_answer_would_be_repeated():
-    assert best_sentence(context_weight=1.0).startswith("When money gets tight")
+def test_with_earlier_words_counted_as_the_ask_the_earlier_answer_would_be_repeated():
+    assert best_sentence(focus=[]).startswith("When money gets tight")
+
+
+@pytest.mark.fast
+def test_a_list_the_ask_does_not_ask_for_is_quoted_by_the_items_that_answer_it():
+    text = ("NHS England has chosen these priority areas:\n- A radical upgrade in early intervention\n"
+            "- Continuity of care on release from prison\n- Greater integration of services driven by better partnerships")
+    store = ChunkStore(["c1"], [text], [{"source": "strategy", "position": 0}])
+    question = "Is there one of the priority areas about better partnerships?"
+    asks = read_question(question, store.document_frequency, {}, {})
+    listed = candidate_statements([store.passage(0)])
+    assert len(listed) == 1 and len(listed[0].items) == 3
+    scored = score_statements(listed, asks, terms(question), {}, store, load_picker(), focus=terms(question))
+    assert scored[0].items == ("- Greater integration of services driven by better partnerships",)
+    assert scored[0].list_length == 3  # what the list holds is still known to the count checks
+    every = read_question("What are the priority areas?", store.document_frequency, {}, {})
+    assert len(score_statements(listed, every, terms("priority areas"), {}, store, load_picker())[0].items) == 3
 
 
 @pytest.mark.fast
