@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.text import STOPWORDS
-from assistant.vocabulary import ENGLISH_WORD_MIN_COUNT, english_word_frequency
+from assistant.vocabulary import ENGLISH_WORD_MIN_COUNT, english_count, english_word_frequency
 
 MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 DATE = rf"(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:19|20)?\d{{2}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\s+(?:19|20)\d{{2}}"
@@ -123,7 +123,7 @@ def _words(text: str) -> list[Word]:
 
 
 def _is_english(word: Word) -> bool:
-    return english_word_frequency()[word.key] >= ENGLISH_WORD_MIN_COUNT
+    return english_count(word.key) >= ENGLISH_WORD_MIN_COUNT
 
 
 def _is_ordinary(word: Word) -> bool:

@@ -48,6 +48,10 @@ def test_misspellings_are_corrected_to_corpus_words(vocabulary):
 
 def test_real_english_words_are_never_corrected(vocabulary):
     assert vocabulary.corrections("according to the guide, can I arrest someone") == {}
+    # rarer real words, and British spellings the American word list lacks
+    assert vocabulary.corrections("who has to authorise a youth conditional caution for detainees in Leeds") == {}
+    assert vocabulary.corrections("the neighbourhood programme's behaviour and wording") == {}
+    assert vocabulary.corrections("helthcare in prisn") == {"helthcare": "healthcare", "prisn": "prison"}
 
 
 def test_a_follow_up_borrows_the_topic_of_the_conversation():
