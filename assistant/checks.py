@@ -152,6 +152,33 @@ def rare_names_unaddressed(case: Case) -> float:
     return float(missing)
 
 
+# Which way a question supposes something changed, and which way the guidance says it did.
+DIRECTIONS = {
+    "up": re.compile(r"\b(?:go(?:ne|es)? up|went up|ris(?:e|es|en|ing)|rose|increas(?:e|ed|es|ing)|gr[eo]w(?:n|s|ing)?|"
+                     r"doubl(?:e|ed|ing)|worsen(?:ed|ing)?)\b", re.I),
+    "down": re.compile(r"\b(?:go(?:ne|es)? down|went down|f[ae]ll(?:en|ing|s)?|decreas(?:e|ed|es|ing)|reduc(?:e|ed|es|ing|tion)|"
+                       r"dropp?(?:ed|ing|s)?|declin(?:e|ed|es|ing)|halv(?:e|ed|ing))\b", re.I),
+}
+
+
+def directions(text: str) -> set[str]:
+    return {name for name, pattern in DIRECTIONS.items() if pattern.search(text)}
+
+
+def premise_contradicted(case: Case) -> float:
+    """1 when the ask supposes a change one way ("Why did admissions go up ...?") and the answer's best statement,
+    about the same things, says it went the other way ("admissions ... have been reduced")."""
+    supposed = directions(case.asks.ask)
+    if len(supposed) != 1 or not case.statements:
+        return 0.0
+    best = max(case.statements, key=lambda st: st.score)
+    said = directions(" ".join((best.text, *best.items)))
+    change = set(terms(" ".join(m.group(0) for m in DIRECTIONS[next(iter(supposed))].finditer(case.asks.ask))))
+    subject = [t for t in case.ask_terms if t not in change]
+    about_the_same = term_coverage(subject, best.words, case.store) >= case.name_context_coverage
+    return float(about_the_same and bool(said) and not said & supposed)
+
+
 CHECKS: list[Check] = [
     Check("no_evidence", "nothing in the index matches the question", "not_covered",
           lambda case: float(len(case.evidence)), lambda m, policy: m["no_evidence"] == 0),
@@ -173,6 +200,8 @@ CHECKS: list[Check] = [
           things_missing, lambda m, policy: m["things_missing"] > 0),
     Check("rare_name", "the answer found says nothing about a name the question asks about", "related",
           rare_names_unaddressed, lambda m, policy: m["rare_name"] > 0),
+    Check("premise_contradicted", "the guidance says it went the other way from what the question supposes", "related",
+          premise_contradicted, lambda m, policy: m["premise_contradicted"] > 0),
 ]
 
 

@@ -108,6 +108,11 @@ def _case(question: str, statement: str, similarity: float = 0.7) -> Case:
         ("What does section 136 say about SARCs?", "SARCs are commissioned by NHS England.", "related",
          "missing_number"),
         ("Which SARC covers Manchester?", "SARCs are commissioned by NHS England.", "related", "unknown_names"),
+        # a premise the guidance contradicts is shown with what the guidance says, as the closest it has
+        ("Why did SARC referrals go up after 2013?", "SARC referrals have been reduced since 2013.", "related",
+         "premise_contradicted"),
+        ("Why did SARC referrals go up after 2013?", "SARC referrals have increased since 2013.", "answered", ""),
+        ("How were SARC referrals reduced after 2013?", "SARC referrals have been reduced since 2013.", "answered", ""),
     ],
 )
 def test_each_check_leads_to_its_status(question, statement, status, check):
