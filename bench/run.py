@@ -106,15 +106,13 @@ def stage_latency() -> dict:
 
 def question_latency(navigator, questions: Path) -> dict:
     """Warm per-question timings over a question set, from the pipeline's own stage clock."""
-    from assistant.navigator import QuestionRejected
     from eval.dataset import load_questions
 
     navigator.ask("What is a SARC?")  # warm
     retrieval, total = [], []
     for question in load_questions(questions):
-        try:
-            answer = navigator.ask(question.question, question.history)
-        except QuestionRejected:
+        answer = navigator.ask(question.question, question.history)
+        if answer.status == "rejected":  # turned away by the guard before any search
             continue
         t = answer.timings_ms
         retrieval.append(t["understand"] + t["retrieve"] + t["rescore"])
