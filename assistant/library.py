@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from chromadb.api import ClientAPI
 from langchain_chroma import Chroma
-from langchain_huggingface import HuggingFaceEmbeddings
+from langchain_core.embeddings import Embeddings
 
 from assistant.acronyms import load_glossary, load_roles
 from assistant.embeddings import load_embeddings
@@ -52,19 +52,19 @@ class Library:
     store: ChunkStore
     lexical: LexicalIndex
     dense: DenseIndex
-    embeddings: HuggingFaceEmbeddings
+    embeddings: Embeddings
     vocabulary: Vocabulary
     documents: list[dict]  # each document with its title, date and number of chunks, by title
 
 
-def load_library(settings: Settings, client: ClientAPI | None = None) -> Library:
-    """The Library of the build the pointer names now."""
+def load_library(settings: Settings, client: ClientAPI | None = None, embeddings: Embeddings | None = None) -> Library:
+    """The Library of the build the pointer names now (with the settings' embedding model unless given one)."""
     client = client or open_client(settings)
     build = active_collections(client, settings)
     if build is None:
         raise IndexMissing("No index has been built yet: run `python -m ingest` (or `make run`).")
     check_model(build, settings)
-    embeddings = load_embeddings(settings)
+    embeddings = embeddings or load_embeddings(settings)
     stored = build.chunks.get(include=["documents", "metadatas"])
     store = ChunkStore(stored["ids"], stored["documents"], stored["metadatas"])
     return Library(

@@ -11,9 +11,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import hashlib
+
+import numpy as np
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from assistant.settings import PROJECT_ROOT, Settings
+from assistant.text import terms
 
 CORPUS = PROJECT_ROOT / "corpus"
 FAST_MODEL = "all-MiniLM-L6-v2"  # real, but 5x quicker than the default: used where the model is not the subject
@@ -139,3 +144,40 @@ def navigator(indexed_settings):
     from assistant.navigator import Navigator
 
     return Navigator(indexed_settings)
+
+
+class TermEmbeddings(Embeddings):
+    """A stand-in for the embedding model where it cannot load (the fast tier): each text's stemmed terms hashed into
+    256 dimensions and normalised, so texts sharing words are close. Only the fast tests use it."""
+
+    DIMENSIONS = 256
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.embed_query(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        vector = np.zeros(self.DIMENSIONS)
+        for term in terms(text):
+            vector[int(hashlib.sha256(term.encode()).hexdigest(), 16) % self.DIMENSIONS] += 1.0
+        norm = np.linalg.norm(vector)
+        return (vector / norm if norm else vector).tolist()
+
+
+@pytest.fixture(scope="session")
+def small_library():
+    """The real corpus read, cleaned, chunked and indexed as ingest does, into an in-memory Chroma, with
+    ``TermEmbeddings``: a whole Library in a few seconds, with no model and nothing on disk."""
+    import chromadb
+
+    from assistant.library import load_library
+    from ingest.__main__ import build_chunks
+    from ingest.index import sync_index
+
+    # Similarity thresholds are the model's own: hashed terms give lower cosines than MPNet for the same match.
+    settings = Settings(corpus_dir=CORPUS, collection="small", embedding_model="term-hashing", min_similarity=0.2,
+                        unknown_needs_similarity=0.3)
+    chunks, skipped, _ = build_chunks(CORPUS, settings)
+    client = chromadb.EphemeralClient()
+    embeddings = TermEmbeddings()
+    sync_index(chunks, skipped, settings, client, lambda: embeddings.embed_documents)
+    return settings, load_library(settings, client, embeddings)
