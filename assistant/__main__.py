@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         return chat_loop(_settings(args), args.json)
 
-    from assistant.audit import record_answer
-    from assistant.guard import check_question
+    from assistant.stores.audit import record_answer
+    from assistant.question.guard import check_question
     from assistant.navigator import EngineUnavailable, IndexMissing, Navigator, QuestionRejected
 
     settings = _settings(args)
@@ -73,7 +73,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def chat_loop(settings: Settings, as_json: bool) -> int:
     """Answer questions until standard input ends; the Navigator follows re-ingests between them."""
-    from assistant.audit import record_answer
+    from assistant.stores.audit import record_answer
     from assistant.navigator import EngineUnavailable, IndexMissing, Navigator, QuestionRejected
 
     try:

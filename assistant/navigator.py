@@ -1,8 +1,8 @@
 """The public face of the assistant: ``from assistant.navigator import Navigator``."""
 
-from assistant.guard import QuestionRejected
-from assistant.index_store import IndexMissing
-from assistant.llm import EngineUnavailable
+from assistant.question.guard import QuestionRejected
+from assistant.search.index_store import IndexMissing
+from assistant.engines.llm import EngineUnavailable
 from assistant.pipeline import Navigator, shared_navigator
 from assistant.records import Answer, Citation, Passage
 

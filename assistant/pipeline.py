@@ -15,24 +15,24 @@ import time
 from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
 
-from assistant.cite import attach_citations, cite_verified
-from assistant.compose import Statement, compose_extractive
-from assistant.condense import condense, is_follow_up
-from assistant.asks import own_words, read_question
-from assistant.checks import Case, Policy, decide, measure
-from assistant.evidence import select_evidence
-from assistant.fuse import reciprocal_rank_fusion
-from assistant.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
-from assistant.guard import (
+from assistant.answer.cite import attach_citations, cite_verified
+from assistant.answer.compose import Statement, compose_extractive
+from assistant.question.condense import condense, is_follow_up
+from assistant.question.asks import own_words, read_question
+from assistant.answer.checks import Case, Policy, decide, measure
+from assistant.search.evidence import select_evidence
+from assistant.search.fuse import reciprocal_rank_fusion
+from assistant.engines.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
+from assistant.question.guard import (
     QuestionRejected,
     check_instructions,
     check_language,
     check_not_a_records_request,
     check_question,
 )
-from assistant.library import Library, shared_follower
-from assistant.llm import GENERATIVE_ENGINES, LLM_FIELDS, ChatEngine, load_chat_engine
-from assistant.privacy import (
+from assistant.search.library import Library, shared_follower
+from assistant.engines.llm import GENERATIVE_ENGINES, LLM_FIELDS, ChatEngine, load_chat_engine
+from assistant.question.privacy import (
     asks_for_records,
     find_personal_data,
     mask,
@@ -40,10 +40,10 @@ from assistant.privacy import (
     without_personal_data,
 )
 from assistant.records import Answer, Asks, Candidate, Passage, Query, Question
-from assistant.rescore import rescore
+from assistant.search.rescore import rescore
 from assistant.settings import Settings, get_settings
 from assistant.text import terms
-from assistant.verify import Thresholds, verify_answer
+from assistant.engines.verify import Thresholds, verify_answer
 
 
 def _one_library_per_question(ask):

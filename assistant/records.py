@@ -15,7 +15,7 @@ class Question:
 
 @dataclass(frozen=True)
 class Asks:
-    """The question read once (assistant/asks.py): what is asked, apart from the situation around it."""
+    """The question read once (assistant/question/asks.py): what is asked, apart from the situation around it."""
 
     text: str  # the message as searched (personal data out)
     ask: str  # the sentence(s) that ask; the rest is context

@@ -15,7 +15,6 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.picker import PICKER_FILE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,13 +89,13 @@ class Settings(BaseSettings):
     max_question_chars: int = 1000
     answer_sentences: int = 4
     answer_list_items: int = 10
-    answer_picker: Path = Field(PICKER_FILE, description="the sentence picker's fitted weights and margin "
-                                "(`python -m eval fit-picker`)")
+    answer_picker: Path | None = Field(None, description="the sentence picker's fitted weights and margin "
+                                       "(`python -m eval fit-picker`); else the shipped assistant/answer/picker.json")
     answer_item_keep_ratio: float = Field(
         0.6, description="a list the ask does not ask for keeps the items scoring this share of its best item's"
     )
 
-    # --- the answer policy (assistant/checks.py): thresholds fitted by cross-validation over every labelled set,
+    # --- the answer policy (assistant/answer/checks.py): thresholds fitted by cross-validation over every labelled set,
     # `python -m eval crossval` (README, "Refusal")
     min_similarity: float = Field(0.40, description="best sentence's cosine similarity to the question")
     max_unknown_share: float = Field(0.5, description="share of the ask in words the guidance never uses ...")

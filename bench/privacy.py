@@ -32,7 +32,7 @@ def main() -> dict:
     guidance_words = Counter(w for path in (ROOT / "corpus").glob("*.txt") for w in words(path.read_text("utf-8")))
     texts = _texts()
     started = time.perf_counter()
-    from assistant.privacy import find_personal_data, mask_personal_data
+    from assistant.question.privacy import find_personal_data, mask_personal_data
 
     find_personal_data(texts[0], guidance_words)
     first_call_ms = (time.perf_counter() - started) * 1000

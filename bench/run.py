@@ -60,7 +60,7 @@ def stage_ingest(model: str) -> dict:
     """A full build with ``model``, an unchanged re-run, and a bare encode loop over the same texts."""
     from sentence_transformers import SentenceTransformer
 
-    from assistant.embeddings import resolve_model_path
+    from assistant.search.embeddings import resolve_model_path
     from assistant.settings import Settings
     from ingest.__main__ import build_chunks, ingest
 
@@ -132,7 +132,7 @@ def stage_scale(size: str) -> dict:
     embedding model) and generated text in BM25."""
     import chromadb
 
-    from assistant.retrieve import ChunkStore, LexicalIndex
+    from assistant.search.retrieve import ChunkStore, LexicalIndex
     from assistant.text import terms
 
     n, dim = int(size), 768

@@ -165,7 +165,7 @@ class RecordingEmbeddings:
 
 
 def _instrumented_ingest(settings, clock: StageClock, recorder: list[RecordingEmbeddings]):
-    import assistant.embeddings as embeddings
+    import assistant.search.embeddings as embeddings
     import ingest.__main__ as ingest_main
 
     load = embeddings.load_embeddings
@@ -185,7 +185,7 @@ def _instrumented_ingest(settings, clock: StageClock, recorder: list[RecordingEm
 
 def stage_ingest(index: str, corpus: str, backend: str, changed: str) -> dict:
     """A first build of ``corpus`` timed per stage, then a re-run after ``changed`` gained a paragraph."""
-    from assistant.embeddings import load_embeddings
+    from assistant.search.embeddings import load_embeddings
     from ingest.__main__ import build_chunks
 
     settings = _settings(index, corpus, backend)
@@ -300,10 +300,10 @@ def stage_backend(backend: str, corpus: str, sample_path: str) -> dict:
     """Throughput on the sample, query time, and the quality gate's verdict."""
     import numpy as np
 
-    from assistant.embedding_backends import (
+    from assistant.search.embedding_backends import (
         BackendRejected, export_folder, gate_sentences, open_exported, stored_verdict,
     )
-    from assistant.embeddings import load_embeddings, resolve_model_path
+    from assistant.search.embeddings import load_embeddings, resolve_model_path
     from eval.dataset import load_questions
 
     settings = _settings(str(DATA / "unused-index"), corpus, backend)

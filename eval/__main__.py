@@ -5,7 +5,7 @@
     python -m eval compare eval/runs/A eval/runs/B ...
     python -m eval calibrate eval/runs/llamacpp     (citation-verification thresholds from a generative run)
     python -m eval crossval eval/runs/own eval/runs/officer eval/runs/refusal   (the answer policy's thresholds)
-    python -m eval fit-picker [QUESTIONS.jsonl ...]   (the sentence picker's weights: assistant/picker.json)
+    python -m eval fit-picker [QUESTIONS.jsonl ...]   (the sentence picker's weights: assistant/answer/picker.json)
 """
 
 from __future__ import annotations

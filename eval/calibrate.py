@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embeddings import load_embeddings
+from assistant.search.embeddings import load_embeddings
 from assistant.records import Passage
 from assistant.settings import Settings
 from assistant.text import sentences
-from assistant.verify import Thresholds, check_sentence, split_cited
+from assistant.engines.verify import Thresholds, check_sentence, split_cited
 
 SIMILARITIES = [0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70]
 LEXICAL = [0.3, 0.4, 0.5, 0.6, 0.7]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.checks import CHECKS, Policy
+from assistant.answer.checks import CHECKS, Policy
 from assistant.settings import Settings
 
 FOLDS = 5

@@ -1,4 +1,4 @@
-"""Fit the sentence picker (assistant/picker.json) on the labelled question sets, and report it out of fold.
+"""Fit the sentence picker (assistant/answer/picker.json) on the labelled question sets, and report it out of fold.
 
     python -m eval fit-picker [QUESTIONS.jsonl ...]     (default: the own set and both officer sets)
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.navigator import Navigator
-from assistant.picker import PICKER_FILE, Picker
+from assistant.answer.picker import PICKER_FILE, Picker
 from assistant.settings import PROJECT_ROOT, Settings
 from eval.dataset import load_questions
 from eval.metrics import normalise

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from assistant.navigator import Navigator
 from eval.dataset import EvalQuestion, load_questions
-from assistant.privacy import find_personal_data
+from assistant.question.privacy import find_personal_data
 from eval.metrics import entity_precision_recall, normalise, precision_recall, score_row, summarise
 from eval.report import write_report
 

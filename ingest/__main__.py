@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.acronyms import defined_acronyms, load_glossary
-from assistant.index_store import open_client
+from assistant.question.acronyms import defined_acronyms, load_glossary
+from assistant.search.index_store import open_client
 from assistant.settings import Settings, get_settings
 from ingest.chunk import chunk_document, note_acronyms
 from ingest.clean import clean_document
@@ -77,7 +77,7 @@ def ingest(
     chunks, skipped, files = build_chunks(corpus_dir or settings.corpus_dir, settings)
 
     def embedder():
-        from assistant.embeddings import load_embeddings
+        from assistant.search.embeddings import load_embeddings
 
         return load_embeddings(settings).embed_documents
 

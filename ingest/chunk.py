@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.acronyms import acronyms_written
+from assistant.question.acronyms import acronyms_written
 from assistant.text import is_list_item, sentences
 from ingest.clean import MAX_TITLE_CHARS, is_lead_in, looks_like_title
 from ingest.documents import Block, Chunk, LoadedDocument, Section

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from assistant.acronyms import spelled_out
+from assistant.question.acronyms import spelled_out
 from assistant.text import sentences
 
 

@@ -1,7 +1,7 @@
 """Stage 4: write chunks and their embeddings to Chroma, incrementally, and swap in the result atomically.
 
 Every run that changes anything fills a *new* build (copying the vectors of unchanged chunks, embedding only
-new text) and then flips the pointer to it (layout: assistant/index_store.py). Readers follow the pointer, so a
+new text) and then flips the pointer to it (layout: assistant/search/index_store.py). Readers follow the pointer, so a
 crash or Ctrl-C mid-build leaves the previous index in use; the next run finishes the half-made build, embedding
 only what it still lacks (chunk ids are content hashes). The build the pointer leaves is kept while a reader's
 lease names it (a reader still answering from it), and removed by the first run that finds it free.
@@ -18,7 +18,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError
 
-from assistant.index_store import (
+from assistant.search.index_store import (
     IndexCollections,
     active_collections,
     build_names,

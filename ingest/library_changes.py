@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from assistant.audit import record_library_change
+from assistant.stores.audit import record_library_change
 from assistant.settings import Settings
 from ingest.__main__ import ingest
 from ingest.documents import Skipped, SourceInfo
-from assistant.index_store import active_collection, open_client
+from assistant.search.index_store import active_collection, open_client
 from ingest.index import IngestReport
 from ingest.load import FORMATS, SOURCES_FILE, corpus_files, read_sources, too_large
 

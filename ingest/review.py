@@ -9,11 +9,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.instructions import reads_as_instruction
-from assistant.privacy import find_personal_data
+from assistant.question.instructions import reads_as_instruction
+from assistant.question.privacy import find_personal_data
 from assistant.settings import Settings
 from assistant.text import sentences
-from assistant.acronyms import load_glossary
+from assistant.question.acronyms import load_glossary
 from ingest.__main__ import document_chunks
 from ingest.clean import clean_document, drop_junk_lines, drop_repeated_margins, fix_line
 from ingest.documents import Chunk, LoadedDocument

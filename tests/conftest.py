@@ -89,12 +89,12 @@ def fast_tests_load_nothing(request, monkeypatch):
         return
     import chromadb
 
-    import assistant.embeddings
+    import assistant.search.embeddings
 
     def refuse(*args, **kwargs):
         raise AssertionError("a test marked fast loaded the embedding model or opened a Chroma store")
 
-    monkeypatch.setattr(assistant.embeddings, "_load", refuse)
+    monkeypatch.setattr(assistant.search.embeddings, "_load", refuse)
     monkeypatch.setattr(chromadb, "PersistentClient", refuse)
     monkeypatch.setattr(chromadb, "HttpClient", refuse)
 
@@ -169,7 +169,7 @@ def small_library():
     ``TermEmbeddings``: a whole Library in a few seconds, with no model and nothing on disk."""
     import chromadb
 
-    from assistant.library import load_library
+    from assistant.search.library import load_library
     from ingest.__main__ import build_chunks
     from ingest.index import sync_index
 

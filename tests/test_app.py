@@ -10,7 +10,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.feedback import HELPFUL, NOT_HELPFUL, feedback_path, recent_feedback, save_feedback
+from assistant.stores.feedback import HELPFUL, NOT_HELPFUL, feedback_path, recent_feedback, save_feedback
 from assistant.navigator import shared_navigator
 from assistant.settings import PROJECT_ROOT, Settings
 from ingest.__main__ import ingest
@@ -394,12 +394,12 @@ def test_the_page_answers_across_a_re_ingest_and_says_once_that_the_guidance_cha
 
 def test_switching_engine_on_the_page_loads_the_library_once(blog_app, monkeypatch):
     pytest.importorskip("llama_cpp", reason="the local engine needs `make llm`")
-    import assistant.library
+    import assistant.search.library
 
     app, settings = blog_app
     loads = []
-    load = assistant.library.load_library
-    monkeypatch.setattr(assistant.library, "load_library", lambda *args: loads.append(args) or load(*args))
+    load = assistant.search.library.load_library
+    monkeypatch.setattr(assistant.search.library, "load_library", lambda *args: loads.append(args) or load(*args))
     app.sidebar.selectbox[0].select("llamacpp").run()
     assert not app.exception and not app.error
     extractive = shared_navigator(settings)

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.asks import own_words, read_question
-from assistant.checks import CHECKS, Case, Policy, decide, measure
-from assistant.compose import Statement
+from assistant.question.asks import own_words, read_question
+from assistant.answer.checks import CHECKS, Case, Policy, decide, measure
+from assistant.answer.compose import Statement
 from assistant.records import Passage
-from assistant.retrieve import ChunkStore
+from assistant.search.retrieve import ChunkStore
 from assistant.settings import Settings
 from assistant.text import terms, words
-from assistant.acronyms import defined_acronyms, load_glossary, load_roles
+from assistant.question.acronyms import defined_acronyms, load_glossary, load_roles
 
 pytestmark = pytest.mark.fast
 

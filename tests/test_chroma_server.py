@@ -51,7 +51,7 @@ def chroma_server(tmp_path):
 def test_ingest_and_ask_through_a_chroma_server(chroma_server, corpus_copy, make_settings):
     from assistant.navigator import Navigator
     from ingest.__main__ import ingest
-    from assistant.index_store import open_client
+    from assistant.search.index_store import open_client
 
     settings = make_settings(chroma_host="127.0.0.1", chroma_port=chroma_server, embedding_model=FAST_MODEL)
     first = ingest(settings, show_progress=False)
@@ -66,7 +66,7 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, corpus_copy, make
 
 def test_two_readers_on_a_chroma_server_follow_re_ingests(chroma_server, corpus_copy, make_settings):
     """One reader in this process, one in another (``python -m assistant chat``); the writer in a third."""
-    from assistant.index_store import build_names, open_client
+    from assistant.search.index_store import build_names, open_client
     from assistant.navigator import Navigator
     from ingest.__main__ import ingest
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.asks import read_question
-from assistant.cite import attach_citations
-from assistant.compose import candidate_statements, score_statements
-from assistant.picker import load_picker
+from assistant.question.asks import read_question
+from assistant.answer.cite import attach_citations
+from assistant.answer.compose import candidate_statements, score_statements
+from assistant.answer.picker import load_picker
 from assistant.records import Passage
-from assistant.retrieve import ChunkStore
+from assistant.search.retrieve import ChunkStore
 from assistant.text import terms
 
 EARLIER = "What do organisations do when money gets tight?"

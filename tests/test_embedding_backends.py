@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from assistant.embedding_backends import (
+from assistant.search.embedding_backends import (
     BackendRejected,
     export_folder,
     gate_sentences,
     load_exported,
 )
-from assistant.embeddings import load_embeddings, resolve_model_path
-from assistant.packaged import ModelUnavailable
+from assistant.search.embeddings import load_embeddings, resolve_model_path
+from assistant.search.packaged import ModelUnavailable
 from assistant.settings import Settings
 from tests.conftest import CORPUS, FAST_MODEL
 

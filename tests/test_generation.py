@@ -14,12 +14,12 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from assistant.generate import answer_messages
-from assistant.llm import ChatEngine, EngineUnavailable, load_chat_engine
+from assistant.engines.generate import answer_messages
+from assistant.engines.llm import ChatEngine, EngineUnavailable, load_chat_engine
 from assistant.navigator import Navigator
 from assistant.records import Passage
 from assistant.text import sentences
-from assistant.verify import Thresholds, split_cited, verify_answer
+from assistant.engines.verify import Thresholds, split_cited, verify_answer
 from tests.conftest import free_port
 
 LND = "What is Liaison and Diversion?"
@@ -243,7 +243,7 @@ def test_a_missing_gguf_is_a_clear_error(make_settings, tmp_path):
 
 @pytest.fixture(scope="module")
 def embeddings_and_store(indexed_settings):
-    from assistant.embeddings import load_embeddings
+    from assistant.search.embeddings import load_embeddings
 
     embeddings = load_embeddings(indexed_settings)
 

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from assistant.embeddings import ModelUnavailable, assemble_mpnet, resolve_model_path
-from assistant.index_store import active_collection, active_collections, build_names, open_client
+from assistant.search.embeddings import ModelUnavailable, assemble_mpnet, resolve_model_path
+from assistant.search.index_store import active_collection, active_collections, build_names, open_client
 from assistant.settings import get_settings
 from ingest.__main__ import EXIT_SKIPPED, ingest, main
 from tests.conftest import BLOG, CORPUS, FAST_MODEL, settings_env
@@ -140,7 +140,7 @@ def test_an_interrupted_ingest_leaves_the_previous_index_in_use(corpus_copy, mak
 
 
 def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(corpus_copy, make_settings):
-    from assistant.embeddings import load_embeddings
+    from assistant.search.embeddings import load_embeddings
     from ingest.__main__ import build_chunks
     from ingest.index import sync_index
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from assistant.audit import recent_audit
+from assistant.stores.audit import recent_audit
 from assistant.navigator import Navigator
 from ingest.__main__ import ingest
 from ingest.documents import SourceInfo

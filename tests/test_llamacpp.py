@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from assistant.llm import PACKAGED_GGUF, assemble_packaged_gguf
-from assistant.packaged import ModelUnavailable
+from assistant.engines.llm import PACKAGED_GGUF, assemble_packaged_gguf
+from assistant.search.packaged import ModelUnavailable
 from assistant.settings import PROJECT_ROOT
 from assistant.text import terms
 from eval.metrics import cited_sentences
@@ -85,7 +85,7 @@ def openai_compatible_server(indexed_settings):
     """llama-cpp-python's OpenAI-compatible server on a free local port, serving the packaged model."""
     import httpx
 
-    from assistant.llm import resolve_gguf
+    from assistant.engines.llm import resolve_gguf
     from tests.conftest import free_port, wait_until_serving
 
     port = free_port()

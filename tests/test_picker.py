@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from assistant.picker import FEATURES, PICKER_FILE, load_picker
+from assistant.answer.picker import FEATURES, PICKER_FILE, load_picker
 from eval.picker import MAX_MEDIAN_WORDS, Sample, answer_figures, choose_margin, fit
 
 pytestmark = pytest.mark.fast

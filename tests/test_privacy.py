@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.privacy import _nhs_number_is_valid, find_personal_data, mask, mask_found, without_personal_data
+from assistant.question.privacy import _nhs_number_is_valid, find_personal_data, mask, mask_found, without_personal_data
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_no_store_writes_a_name_the_officer_typed(navigator, make_settings, monk
     """The audit log, the feedback database and the downloaded conversation, read back as bytes."""
     from dataclasses import replace
 
-    from assistant.feedback import NOT_HELPFUL, feedback_path, save_feedback
+    from assistant.stores.feedback import NOT_HELPFUL, feedback_path, save_feedback
     from webapp.conversation import answer_question, conversation_markdown
 
     settings = make_settings(audit_answers=True)
@@ -169,7 +169,7 @@ def test_no_store_writes_a_name_the_officer_typed(navigator, make_settings, monk
     ]
     # Whatever writes a refusal reason (another stage, a future one) may repeat the name: the store masks it.
     leaky = replace(turns[0].answer, refusal_reason="the guidance never mentions Whitlock")
-    from assistant.audit import record_answer
+    from assistant.stores.audit import record_answer
 
     record_answer(leaky, navigator.settings, "test", "my suspect darren whitlock has mental health needs", words)
     save_feedback(feedback_path(settings), turns[1].question, turns[1].answer.answer, turns[1].answer.citations,
@@ -234,7 +234,7 @@ def test_short_misspelt_or_acronym_questions_still_count_as_english(navigator, q
 def test_the_audit_log_holds_masked_questions_and_no_answer_text(navigator, make_settings):
     import json
 
-    from assistant.audit import audit_path, record_answer
+    from assistant.stores.audit import audit_path, record_answer
 
     settings = make_settings()
     answer = navigator.ask("My suspect Jane Doe needs Liaison and Diversion - who commissions it?")
@@ -250,7 +250,7 @@ def test_the_audit_log_holds_masked_questions_and_no_answer_text(navigator, make
 
 
 def test_the_audit_log_rotates(navigator, make_settings):
-    from assistant.audit import audit_path, record_answer
+    from assistant.stores.audit import audit_path, record_answer
 
     settings = make_settings(audit_max_bytes=2000, audit_backups=2)
     answer = navigator.ask("What is a SARC?")

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pydantic import ValidationError
 
-from assistant.index_store import build_names, open_client, read_pointer
-from assistant.llm import ChatEngine
+from assistant.search.index_store import build_names, open_client, read_pointer
+from assistant.engines.llm import ChatEngine
 from assistant.navigator import Navigator
 from assistant.settings import Settings
 from ingest.__main__ import ingest

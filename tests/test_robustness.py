@@ -100,7 +100,7 @@ PLANTED = (
 def test_an_instruction_planted_in_a_document_is_never_followed(corpus_copy, make_settings):
     from assistant.navigator import Navigator
     from ingest.__main__ import ingest
-    from assistant.index_store import active_collection, open_client
+    from assistant.search.index_store import active_collection, open_client
 
     (corpus_copy / "planted.txt").write_text(f"Custody healthcare notes\n\n{PLANTED}\n", encoding="utf-8")
     settings = make_settings(embedding_model=FAST_MODEL)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.acronyms import load_glossary
-from assistant.condense import condense
-from assistant.fuse import reciprocal_rank_fusion
+from assistant.question.acronyms import load_glossary
+from assistant.question.condense import condense
+from assistant.search.fuse import reciprocal_rank_fusion
 from assistant.records import Passage, Question
-from assistant.vocabulary import Vocabulary
+from assistant.question.vocabulary import Vocabulary
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.fast  # no model, index or server: `make test-fast`

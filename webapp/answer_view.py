@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from assistant.feedback import feedback_path, save_feedback
+from assistant.stores.feedback import feedback_path, save_feedback
 from assistant.navigator import Citation
 from assistant.settings import Settings
 from webapp.access import current_visitor

@@ -11,10 +11,10 @@ from uuid import uuid4
 
 import streamlit as st
 
-from assistant.audit import record_answer
-from assistant.guard import tidy
+from assistant.stores.audit import record_answer
+from assistant.question.guard import tidy
 from assistant.navigator import Answer, Navigator
-from assistant.privacy import mask_personal_data
+from assistant.question.privacy import mask_personal_data
 
 log = logging.getLogger(__name__)
 

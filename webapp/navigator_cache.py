@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.llm import llamacpp_can_run
+from assistant.engines.llm import llamacpp_can_run
 from assistant.navigator import EngineUnavailable, Navigator, shared_navigator
 from assistant.settings import Settings
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from assistant.audit import recent_audit
-from assistant.feedback import HELPFUL, feedback_path, recent_feedback
+from assistant.stores.audit import recent_audit
+from assistant.stores.feedback import HELPFUL, feedback_path, recent_feedback
 from assistant.settings import PROJECT_ROOT
 from webapp.access import Permission, require
 from webapp.conversation import source_label

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from assistant.acronyms import load_glossary
+from assistant.question.acronyms import load_glossary
 from webapp.markup import to_markdown
 
 st.title("Glossary")

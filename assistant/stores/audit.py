@@ -15,7 +15,7 @@ from collections.abc import Collection
 from datetime import datetime, timezone
 from logging.handlers import RotatingFileHandler
 
-from assistant.privacy import find_personal_data, mask_personal_data
+from assistant.question.privacy import find_personal_data, mask_personal_data
 from assistant.records import Answer
 from assistant.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.records import Passage
-from assistant.retrieve import ChunkStore
+from assistant.search.retrieve import ChunkStore
 from assistant.text import is_list_item
 
 

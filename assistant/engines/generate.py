@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from assistant.llm import ChatEngine
+from assistant.engines.llm import ChatEngine
 from assistant.records import Passage
 from assistant.settings import PROJECT_ROOT
 

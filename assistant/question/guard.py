@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.instructions import reads_as_instruction
+from assistant.question.instructions import reads_as_instruction
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 EMPTY = "Please type a question about working with the NHS."

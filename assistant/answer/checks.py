@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.asks import gives_count
-from assistant.compose import Statement
-from assistant.evidence import term_coverage
+from assistant.question.asks import gives_count
+from assistant.answer.compose import Statement
+from assistant.search.evidence import term_coverage
 from assistant.records import Asks, Passage
-from assistant.retrieve import ChunkStore
+from assistant.search.retrieve import ChunkStore
 from assistant.settings import Settings
 from assistant.text import terms
 

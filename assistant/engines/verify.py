@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.instructions import reads_as_instruction
+from assistant.question.instructions import reads_as_instruction
 from assistant.records import CheckedSentence, Passage
 from assistant.text import sentences, terms
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.packaged import ModelUnavailable
+from assistant.search.packaged import ModelUnavailable
 from assistant.text import sentences
 
 EXPORTED_BACKENDS = ("onnx", "onnx-int8", "openvino")

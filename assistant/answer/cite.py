@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.compose import Statement
+from assistant.answer.compose import Statement
 from assistant.records import CheckedSentence, Citation, Passage
 from assistant.text import sentences
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.text import STOPWORDS
-from assistant.vocabulary import ENGLISH_WORD_MIN_COUNT, english_count, english_word_frequency
+from assistant.question.vocabulary import ENGLISH_WORD_MIN_COUNT, english_count, english_word_frequency
 
 MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 DATE = rf"(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:19|20)?\d{{2}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\s+(?:19|20)\d{{2}}"

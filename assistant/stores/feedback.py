@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from assistant.privacy import mask_personal_data
+from assistant.question.privacy import mask_personal_data
 from assistant.records import Citation
 from assistant.settings import Settings
 

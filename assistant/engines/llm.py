@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from langchain_core.language_models import BaseChatModel
 
-from assistant.packaged import join_verified, part_files
+from assistant.search.packaged import join_verified, part_files
 from assistant.settings import Settings
 
 PACKAGED_GGUF = "qwen2.5-coder-1.5b-instruct-q4_k_m"

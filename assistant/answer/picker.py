@@ -1,5 +1,5 @@
 """The sentence picker's weights: a linear score over each candidate statement's features, fitted on the labelled
-question sets (``python -m eval fit-picker``, eval/picker.py) and kept in ``assistant/picker.json``."""
+question sets (``python -m eval fit-picker``, eval/picker.py) and kept in ``assistant/answer/picker.json``."""
 
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from assistant.instructions import reads_as_instruction
-from assistant.picker import Picker, load_picker
+from assistant.question.instructions import reads_as_instruction
+from assistant.answer.picker import PICKER_FILE, Picker, load_picker
 from assistant.records import Asks, Passage
-from assistant.retrieve import ChunkStore
+from assistant.search.retrieve import ChunkStore
 from assistant.settings import Settings
 from assistant.text import COUNT, is_list_item, sentences, terms
 
@@ -269,7 +269,7 @@ def compose_extractive(
     candidates = candidate_statements(evidence)
     if asks.kind != "reading":
         candidates = [st for st in candidates if not is_reading_line(st)]
-    picker = load_picker(settings.answer_picker)
+    picker = load_picker(settings.answer_picker or PICKER_FILE)
     scored = score_statements(candidates, asks, query_terms, sentence_sims, store, picker, focus,
                               settings.answer_item_keep_ratio)
     return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.margin), scored

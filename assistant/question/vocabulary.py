@@ -11,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from spellchecker import SpellChecker
 
-from assistant.acronyms import acronym_pattern, defined_acronyms
+from assistant.question.acronyms import acronym_pattern, defined_acronyms
 from assistant.text import STOPWORDS, words
 
 # pyspellchecker's English word list includes rare junk ("bradly"); a word this common is real English.

@@ -24,9 +24,9 @@ from chromadb.api import ClientAPI
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from assistant.acronyms import load_glossary, load_roles
-from assistant.embeddings import load_embeddings
-from assistant.index_store import (
+from assistant.question.acronyms import load_glossary, load_roles
+from assistant.search.embeddings import load_embeddings
+from assistant.search.index_store import (
     IndexMissing,
     active_collections,
     check_model,
@@ -35,9 +35,9 @@ from assistant.index_store import (
     read_pointer,
     release_lease,
 )
-from assistant.retrieve import ChunkStore, DenseIndex, LexicalIndex
+from assistant.search.retrieve import ChunkStore, DenseIndex, LexicalIndex
 from assistant.settings import Settings
-from assistant.vocabulary import Vocabulary
+from assistant.question.vocabulary import Vocabulary
 
 log = logging.getLogger("navigator.library")
 

@@ -1,0 +1,1 @@
+"""Composing the answer from the evidence: the sentence picker, the checks table, citations."""

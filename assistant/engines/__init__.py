@@ -1,0 +1,1 @@
+"""Language-model engines: loading them, generating from the evidence, verifying every sentence."""

@@ -1,0 +1,1 @@
+"""Finding the evidence: the index layout, the loaded Library, BM25 and dense search, fusion, re-scoring."""

@@ -1,0 +1,1 @@
+"""What Navigator writes down: the audit log and officers' feedback."""
