@@ -131,6 +131,7 @@ class Navigator:
             wanted = self.query_terms(queries[-1])
         with clock("retrieve"):
             rankings, weights, query_vector = self.retrieve(queries)
+            rankings, weights = self.within_named_documents(asks, rankings, weights)
             fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k, weights)
         with clock("rescore"):
             ranked, sentence_sims = self.rescore(queries[-1], query_vector, fused)
@@ -176,7 +177,8 @@ class Navigator:
 
     def read(self, question: Question) -> Asks:
         """The question read once, against the guidance's words, acronyms and the roles that are only context."""
-        return read_question(question.text, self.vocabulary.word_counts, self.vocabulary.glossary, self.vocabulary.roles)
+        return read_question(question.text, self.vocabulary.word_counts, self.vocabulary.glossary, self.vocabulary.roles,
+                             self.answering_from().documents)
 
     def ask_terms(self, asks: Asks, query: Query) -> list[str]:
         """The terms of what is asked, without the context around it: what the checks weigh."""
@@ -256,6 +258,15 @@ class Navigator:
                 rankings.append(self.lexical.search(terms(query.text), self.settings.bm25_k))
                 weights.append(weight)
         return rankings, weights, vectors[-1]
+
+    def within_named_documents(self, asks: Asks, rankings: list[list[Passage]],
+                               weights: list[float]) -> tuple[list[list[Passage]], list[float]]:
+        """A document the message names ("what does the collaboration guide say ...") adds each ranking again with
+        only its passages, at ``named_document_weight``: they rise, the others stay in the running."""
+        if not asks.documents or not self.settings.named_document_weight:
+            return rankings, weights
+        named = [[p for p in ranking if p.source in asks.documents] for ranking in rankings]
+        return rankings + named, weights + [w * self.settings.named_document_weight for w in weights]
 
     def rescore(
         self, query: Query, query_vector: list[float], fused: list[Passage]

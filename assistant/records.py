@@ -30,6 +30,7 @@ class Asks:
     names_asked_about: tuple[str, ...] = ()  # names the ask asks what they are ("What is Revolving Doors?")
     unknown_names: tuple[str, ...] = ()  # names in the ask the guidance never uses
     incidental: tuple[str, ...] = ()  # what is only context
+    documents: tuple[str, ...] = ()  # sources of the documents the message names ("the collaboration guide says")
 
 
 @dataclass(frozen=True)

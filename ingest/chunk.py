@@ -121,6 +121,7 @@ def chunk_document(
                     page=page,
                     publisher=doc.info.publisher,
                     date=doc.info.date,
+                    kind=doc.info.kind,
                     context=heading_context(doc.info.title, section.headings, context_style),
                 )
             )

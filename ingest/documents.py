@@ -70,6 +70,7 @@ class Chunk:
     page: int | None = None
     publisher: str = ""
     date: str = ""
+    kind: str = ""  # what sort of document (sources.json: guide, blog, briefing ...): how officers name it
     context: str = ""  # heading path put in front of the text for embedding (see chunk.heading_context)
     lead_in: str = ""  # the sentence introducing a list or section this chunk continues (see chunk.find_lead_ins)
     acronyms: dict[str, str] = field(default_factory=dict, hash=False)  # the glossary acronyms it writes, spelled out
@@ -103,6 +104,7 @@ class Chunk:
             "position": self.position,
             "publisher": self.publisher,
             "date": self.date,
+            "kind": self.kind,
             "lead_in": self.lead_in,
             "acronyms": self.acronyms_note,
         }

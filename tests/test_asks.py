@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.question.asks import own_words, read_question
+from assistant.question.asks import named_documents, own_words, read_question
 from assistant.answer.checks import CHECKS, Case, Policy, decide, measure
 from assistant.answer.compose import Statement
 from assistant.records import Passage
@@ -134,3 +134,27 @@ def test_every_check_has_a_code_a_message_and_a_status():
 def test_the_asks_own_words_leave_out_what_points_back():
     assert terms(own_words("How many of them are there?")) == []
     assert terms(own_words("And what did they say was still missing?")) == terms("what did say was still missing")
+
+
+DOCUMENTS = [
+    {"source": "tool.txt", "title": "Navigational tool to support the Police to work across the NHS system", "kind": "guidance"},
+    {"source": "guide.txt", "title": "Integrated Care Boards and the voluntary sector: a guide to collaboration",
+     "publisher": "Revolving Doors and Clinks", "kind": "guide"},
+    {"source": "blog.txt", "title": "The final frontier? (blog)", "kind": "blog"},
+    {"source": "other-blog.txt", "title": "Custody healthcare notes (blog)", "kind": "blog"},
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What does the collaboration guide say ICBs should do?", ("guide.txt",)),  # its sort, once: the guide
+        ("Does the Revolving Doors guide mention Clinks?", ("guide.txt",)),  # the publisher's name
+        ("According to the police navigational tool, who runs an ICS?", ("tool.txt",)),  # in its title
+        ("What does the custody healthcare blog say?", ("other-blog.txt",)),  # two blogs: told apart by the title
+        ("What does the blog say?", ()),  # two blogs and nothing to tell them apart: neither
+        ("What did the Bradley Report find?", ()),  # a report the guidance only cites is no indexed document
+    ],
+)
+def test_a_document_the_message_names_is_read_from_its_sort_and_title(question, named):
+    assert named_documents(question, DOCUMENTS) == named

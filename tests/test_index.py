@@ -55,6 +55,7 @@ def test_every_chunk_carries_its_metadata(corpus_copy, make_settings):
     assert pdf_pages == {1, 2, 3}
     guide = next(m for m in stored["metadatas"] if m["source"].startswith("ics-health"))
     assert guide["title"].startswith("Integrated Care Boards, NHS England Health and Justice")
+    assert guide["kind"] == "guide"  # from sources.json: how officers name it ("the guide says")
 
 
 def test_a_changed_file_is_re_embedded_and_a_deleted_file_removed(corpus_copy, make_settings):

@@ -42,3 +42,16 @@ def test_the_guard_and_the_checks_give_their_statuses(navigator):
 def test_the_library_holds_every_document_of_the_corpus(small_library):
     _, library = small_library
     assert len(library.documents) == 5 and sum(doc["chunks"] for doc in library.documents) == len(library.store.ids)
+
+
+def test_a_document_the_question_names_rises_in_the_ranking(small_library):
+    settings, library = small_library
+    question = "What does the prevention briefing say about health inequalities?"
+    briefing = "nhs-prevention-population-health-ics.txt"
+
+    def top_sources(weight: float) -> list[str]:
+        navigator = Navigator(settings.model_copy(update={"named_document_weight": weight}), library=library)
+        return [passage.source for passage in navigator.ask(question).retrieved[:5]]
+
+    assert top_sources(1.0) == [briefing] * 5
+    assert top_sources(0.0) != [briefing] * 5  # without the name's weight, other documents come in

@@ -9,7 +9,7 @@ stages may require the guidance to mention. Every later stage reads ``Asks``.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Sequence
 
 from assistant.records import Asks
 from assistant.text import COUNT, NUMBER_WORDS, SENTENCE_END, STOPWORDS, number_value, terms, words
@@ -66,11 +66,34 @@ JOINING_WORDS = frozenset({"and", "of"})  # inside a name ("Liaison and Diversio
 PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})
 
 
-def read_question(text: str, known_words: Container[str], glossary: dict[str, str], context_terms: Container[str]) -> Asks:
+# How officers name a document: "the collaboration guide", "the place-based blog", "the police navigational tool".
+DOCUMENT_NAME = re.compile(
+    r"\b(?:the|this|that)\s+((?:[\w'&-]+\s+){0,3}?)(guide|blog|tool|briefing|report|paper|document|toolkit|strategy)\b",
+    re.I,
+)
+
+
+def named_documents(text: str, documents: Sequence[dict]) -> tuple[str, ...]:
+    """The sources of the documents the message names by their sort ("the guide", "the blog": kind or title), told
+    apart, where several are of that sort, by the other words of the name found in their title or publisher."""
+    named: set[str] = set()
+    for match in DOCUMENT_NAME.finditer(text):
+        sort = terms(match.group(2))
+        of_sort = [d for d in documents if set(sort) <= set(terms(f"{d.get('kind', '')} {d.get('title', '')}"))]
+        described = set(terms(match.group(1)))
+        fitting = [d for d in of_sort if described <= set(terms(f"{d.get('title', '')} {d.get('publisher', '')}"))]
+        chosen = of_sort if len(of_sort) == 1 else fitting if len(fitting) == 1 else []
+        named.update(d["source"] for d in chosen)
+    return tuple(sorted(named))
+
+
+def read_question(text: str, known_words: Container[str], glossary: dict[str, str], context_terms: Container[str],
+                  documents: Sequence[dict] = ()) -> Asks:
     """The question as asked, read once.
 
     ``known_words`` are the guidance's words, ``glossary`` its acronyms, ``context_terms`` the acronyms of roles
-    and ranks ("DC", "SOIT") that describe who is asking, never what is asked.
+    and ranks ("DC", "SOIT") that describe who is asking, never what is asked; ``documents`` the indexed ones
+    (title, publisher, kind), which the message may name.
     """
     parts = [part.strip() for part in SENTENCE_END.split(text) if part.strip()]
     asking = [part for part in parts if part.endswith("?") or QUESTION_OPENING.match(part)] or parts[-1:]
@@ -82,6 +105,7 @@ def read_question(text: str, known_words: Container[str], glossary: dict[str, st
         context, ask = [], _without(text, incidental)
     searched = _without(text, incidental)
     return Asks(
+        documents=named_documents(text, documents),
         text=text,
         ask=ask,
         context=" ".join(context),

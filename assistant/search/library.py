@@ -94,7 +94,8 @@ def _documents(store: ChunkStore) -> list[dict]:
     for meta in store.metadatas:
         entry = seen.setdefault(
             meta["source"],
-            {"source": meta["source"], "title": meta.get("title", ""), "date": meta.get("date", ""), "chunks": 0},
+            {"source": meta["source"], "title": meta.get("title", ""), "date": meta.get("date", ""),
+             "kind": meta.get("kind", ""), "publisher": meta.get("publisher", ""), "chunks": 0},
         )
         entry["chunks"] += 1
     return sorted(seen.values(), key=lambda d: d["title"])
