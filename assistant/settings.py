@@ -15,7 +15,6 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Set before sentence-transformers / huggingface_hub are imported anywhere: this machine (and CI)

@@ -180,10 +180,12 @@ def _similarity(statement: Statement, sentence_sims: dict[str, list[float]]) -> 
 
 
 def _item_similarities(statement: Statement, sentence_sims: dict[str, list[float]]) -> list[float]:
-    return [
-        next(iter((sentence_sims.get(passage.chunk_id) or [])[index : index + 1]), 0.0)
-        for passage, index in zip(statement.item_passages, statement.item_indexes)
-    ]
+    """Each item's similarity (0 for one whose passage was not scored)."""
+    found = []
+    for passage, index in zip(statement.item_passages, statement.item_indexes):
+        sims = sentence_sims.get(passage.chunk_id) or []
+        found.append(sims[index] if index < len(sims) else 0.0)
+    return found
 
 
 def _items_that_bear_on_the_ask(statement: Statement, asks: Asks, weight: dict[str, float],

@@ -94,13 +94,17 @@ def point_to(client: ClientAPI, settings: Settings, name: str) -> None:
 def hold_lease(client: ClientAPI, settings: Settings, reader: str, builds: set[str]) -> None:
     """Say, as of now, that reader ``reader`` may be answering from ``builds``: the writer keeps them."""
     metadata = {"builds": ",".join(sorted(builds)), "seen_at": time.time()}
-    lease = client.get_or_create_collection(settings.collection + LEASE_INFIX + reader, metadata=metadata)
+    lease = client.get_or_create_collection(_lease_name(settings, reader), metadata=metadata)
     lease.modify(metadata=metadata)
+
+
+def _lease_name(settings: Settings, reader: str) -> str:
+    return settings.collection + LEASE_INFIX + reader
 
 
 def release_lease(client: ClientAPI, settings: Settings, reader: str) -> None:
     try:
-        client.delete_collection(settings.collection + LEASE_INFIX + reader)
+        client.delete_collection(_lease_name(settings, reader))
     except (NotFoundError, ValueError):
         pass
 
@@ -110,8 +114,7 @@ def leased_builds(client: ClientAPI, settings: Settings) -> set[str]:
     reads the pointer before it answers again) and is deleted."""
     prefix = settings.collection + LEASE_INFIX
     leased: set[str] = set()
-    for collection in client.list_collections():
-        name = collection if isinstance(collection, str) else collection.name
+    for name in collection_names(client):
         if not name.startswith(prefix):
             continue
         try:
@@ -155,15 +158,16 @@ def check_model(build: IndexCollections, settings: Settings) -> None:
         )
 
 
+def collection_names(client: ClientAPI) -> list[str]:
+    """Every collection's name (older Chroma clients list names, newer ones collections)."""
+    return [collection if isinstance(collection, str) else collection.name for collection in client.list_collections()]
+
+
 def build_names(client: ClientAPI, settings: Settings) -> list[str]:
     """Every build's chunk-collection name, oldest first (complete or not)."""
     prefix = settings.collection + "-"
-    names = set()
-    for collection in client.list_collections():
-        name = (collection if isinstance(collection, str) else collection.name).removesuffix(SENTENCES_SUFFIX)
-        if name.startswith(prefix) and name[len(prefix) :].isdigit():
-            names.add(name)
-    return sorted(names)
+    names = {name.removesuffix(SENTENCES_SUFFIX) for name in collection_names(client)}
+    return sorted(name for name in names if name.startswith(prefix) and name[len(prefix) :].isdigit())
 
 
 def create_build(client: ClientAPI, settings: Settings) -> IndexCollections:
