@@ -132,7 +132,9 @@ def stage_scale(size: str) -> dict:
     embedding model) and generated text in BM25."""
     import chromadb
 
+    from assistant.search.index_store import collection_configuration
     from assistant.search.retrieve import ChunkStore, LexicalIndex
+    from assistant.settings import Settings
     from assistant.text import terms
 
     n, dim = int(size), 768
@@ -143,7 +145,7 @@ def stage_scale(size: str) -> dict:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     with tempfile.TemporaryDirectory() as scratch:
         client = chromadb.PersistentClient(path=scratch)
-        collection = client.create_collection("scale", configuration={"hnsw": {"space": "cosine"}})
+        collection = client.create_collection("scale", configuration=collection_configuration(Settings()))
         started = time.perf_counter()
         step = client.get_max_batch_size()
         for start in range(0, n, step):

@@ -242,3 +242,26 @@ def test_the_packaged_mpnet_model_is_verified_and_cached(tmp_path):
     with pytest.raises(ModelUnavailable, match="SHA-256"):
         assemble_mpnet(tmp_path / "cache", "0" * 64)
     assert not any((tmp_path / "cache").glob("all-mpnet-*"))  # nothing half-made is left to be trusted
+
+
+def test_the_dense_index_graph_is_built_as_set_and_finds_the_truly_nearest_sentences(corpus_copy, make_settings):
+    import json
+
+    import numpy as np
+
+    from assistant.search.embeddings import load_embeddings
+    settings = make_settings(hnsw_max_neighbors=32, hnsw_ef_construction=150, hnsw_ef_search=300)
+    ingest(settings, show_progress=False)
+    build = active_collections(open_client(settings), settings)
+    for collection in (build.chunks, build.sentences):
+        graph = collection.configuration_json["hnsw"]
+        assert (graph["space"], graph["max_neighbors"], graph["ef_construction"], graph["ef_search"]) == (
+            "cosine", 32, 150, 300)
+    stored = build.sentences.get(include=["embeddings"])
+    vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+    lines = (CORPUS.parent / "eval" / "officer_questions_a.jsonl").read_text(encoding="utf-8").splitlines()[:20]
+    queries = load_embeddings(settings).embed_documents([json.loads(line)["question"] for line in lines])
+    for query in queries:
+        exact = {stored["ids"][i] for i in np.argsort(-(vectors @ np.asarray(query, dtype=np.float32)))[:30]}
+        found = build.sentences.query(query_embeddings=[query], n_results=30, include=[])["ids"][0]
+        assert set(found) == exact

@@ -28,7 +28,6 @@ from assistant.settings import Settings
 POINTER_SUFFIX = "-active"
 LEASE_INFIX = "-reader-"
 SENTENCES_SUFFIX = "-sentences"
-COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
 CHROMA_DATABASE = "chroma.sqlite3"
 FULL_TEXT_INDEX = "embedding_fulltext_search"  # Chroma's FTS5 table of documents
 
@@ -170,6 +169,12 @@ def build_names(client: ClientAPI, settings: Settings) -> list[str]:
     return sorted(name for name in names if name.startswith(prefix) and name[len(prefix) :].isdigit())
 
 
+def collection_configuration(settings: Settings) -> dict:
+    """Cosine similarity, and the nearest-neighbour graph the settings ask for."""
+    return {"hnsw": {"space": "cosine", "max_neighbors": settings.hnsw_max_neighbors,
+                     "ef_construction": settings.hnsw_ef_construction, "ef_search": settings.hnsw_ef_search}}
+
+
 def create_build(client: ClientAPI, settings: Settings) -> IndexCollections:
     """Two new, empty collections, marked incomplete until the writer has filled them."""
     stamp = datetime.now(timezone.utc)
@@ -182,10 +187,8 @@ def create_build(client: ClientAPI, settings: Settings) -> IndexCollections:
         "complete": False,
     }
     return IndexCollections(
-        client.create_collection(name=name, configuration=COLLECTION_CONFIGURATION, metadata=metadata),
-        client.create_collection(
-            name=name + SENTENCES_SUFFIX, configuration=COLLECTION_CONFIGURATION, metadata=metadata
-        ),
+        *(client.create_collection(name=n, configuration=collection_configuration(settings), metadata=metadata)
+          for n in (name, name + SENTENCES_SUFFIX)),
     )
 
 
