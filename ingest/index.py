@@ -22,6 +22,7 @@ from assistant.search.index_store import (
     IndexCollections,
     active_collections,
     build_names,
+    collection_configuration,
     create_build,
     leased_builds,
     open_build,
@@ -52,6 +53,16 @@ class IngestReport:
     collection: str = ""
     rebuilt: bool = False
     removed: list[str] = field(default_factory=list)  # older builds deleted by this run
+
+
+def _graph_as_set(build: IndexCollections, settings: Settings) -> bool:
+    """Whether the build's nearest-neighbour graph is the one the settings ask for: a changed setting makes a new
+    build, its vectors copied from the old one (a graph's parameters are fixed when its collection is created)."""
+    wanted = collection_configuration(settings)["hnsw"]
+    return all(
+        {key: (collection.configuration_json.get("hnsw") or {}).get(key) for key in wanted} == wanted
+        for collection in (build.chunks, build.sentences)
+    )
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ def sync_index(
     report.kept_from_skipped = len(carried)
     _count_changes(report, wanted, stored, carried)
 
-    if not report.rebuilt and report.added == report.updated == report.deleted == 0:
+    if not report.rebuilt and report.added == report.updated == report.deleted == 0 and _graph_as_set(old, settings):
         report.collection = old.chunks.name
         # Nothing to build: a half-made build an interrupted run left, or one readers have left, is not needed.
         report.removed = remove_builds(client, settings, keep={pointer.active} | leased_builds(client, settings))

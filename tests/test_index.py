@@ -244,12 +244,13 @@ def test_the_packaged_mpnet_model_is_verified_and_cached(tmp_path):
     assert not any((tmp_path / "cache").glob("all-mpnet-*"))  # nothing half-made is left to be trusted
 
 
-def test_the_dense_index_graph_is_built_as_set_and_finds_the_truly_nearest_sentences(corpus_copy, make_settings):
+def test_the_dense_graph_is_built_as_set_finds_the_truly_nearest_and_follows_a_setting(corpus_copy, make_settings):
     import json
 
     import numpy as np
 
     from assistant.search.embeddings import load_embeddings
+
     settings = make_settings(hnsw_max_neighbors=32, hnsw_ef_construction=150, hnsw_ef_search=300)
     ingest(settings, show_progress=False)
     build = active_collections(open_client(settings), settings)
@@ -265,3 +266,10 @@ def test_the_dense_index_graph_is_built_as_set_and_finds_the_truly_nearest_sente
         exact = {stored["ids"][i] for i in np.argsort(-(vectors @ np.asarray(query, dtype=np.float32)))[:30]}
         found = build.sentences.query(query_embeddings=[query], n_results=30, include=[])["ids"][0]
         assert set(found) == exact
+    # A changed graph setting takes effect at the next ingest, in a new build of copied vectors.
+    again = ingest(make_settings(hnsw_max_neighbors=32, hnsw_ef_construction=150, hnsw_ef_search=200),
+                   show_progress=False)
+    assert again.collection != build.name and again.embedded == 0 and again.unchanged == again.chunks
+    rebuilt = active_collections(open_client(settings), settings)
+    assert rebuilt.sentences.configuration_json["hnsw"]["ef_search"] == 200
+    assert rebuilt.sentences.count() == len(stored["ids"])
