@@ -46,6 +46,17 @@ def test_misspellings_are_corrected_to_corpus_words(vocabulary):
     assert vocabulary.corrections("intergrated care") == {"intergrated": "integrated"}
 
 
+def test_a_misspelling_is_corrected_to_the_word_that_fits_the_rest_of_the_question():
+    """Unrelated text beside the guidance brings nearer words: "discourse" is one edit from "discourge", "main" as
+    near to "makin" as "making" is, and both far commoner in a software manual."""
+    paragraphs = [part for path in CORPUS.glob("*.txt") for part in path.read_text(encoding="utf-8").split("\n\n")]
+    manual = ["The main discourse of the main module is in the main function; see main below."] * 50
+    beside = Vocabulary(load_glossary(), paragraphs + manual)
+    assert beside.corrections("why did ccgs discourge partnership workin") == {
+        "discourge": "discouraged", "workin": "working"}
+    assert beside.corrections("makin partnerships work across the system") == {"makin": "making"}
+
+
 def test_real_english_words_are_never_corrected(vocabulary):
     assert vocabulary.corrections("according to the guide, can I arrest someone") == {}
     # rarer real words, and British spellings the American word list lacks

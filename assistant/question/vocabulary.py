@@ -52,6 +52,11 @@ class Vocabulary:
         self.roles = {acronym.upper(): expansion for acronym, expansion in (roles or {}).items()}
         self.glossary = defined_acronyms(texts) | {a.upper(): e for a, e in glossary.items()} | self.roles
         self.word_counts = Counter(word for text in texts for word in words(text))
+        # Which passages each word is in: a correction must fit the question's other words, not just be near.
+        self._passages: dict[str, set[int]] = {}
+        for number, text in enumerate(texts):
+            for word in set(words(text)):
+                self._passages.setdefault(word, set()).add(number)
         # Words the corpus itself writes in lower case ("at pace"): an acronym typed that way is that word.
         self._ordinary = {word for text in texts for word in re.findall(r"\b[a-z]{2,}\b", text)}
         self._candidates = [word for word in self.word_counts if len(word) >= 4 and not word.isdigit()]
@@ -80,6 +85,7 @@ class Vocabulary:
         use ("according", "arrest"): correcting those would put words in an officer's mouth.
         """
         fixed: dict[str, str] = {}
+        context = {w for w in words(text) if w in self.word_counts and w not in STOPWORDS and len(w) > 2}
         for word in words(text):
             if len(word) < 5 or word in self.word_counts or word in STOPWORDS or not word.isalpha():
                 continue
@@ -90,6 +96,13 @@ class Vocabulary:
                 word, self._candidates, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits, limit=5
             )
             if matches:
-                best = min(matches, key=lambda m: (m[1], -self.word_counts[m[0]]))
+                best = min(matches, key=lambda m: (-self._fit(m[0], context), m[1], -self.word_counts[m[0]]))
                 fixed[word] = best[0]
         return fixed
+
+    def _fit(self, candidate: str, context: set[str]) -> int:
+        """The most of the question's other words one passage holds beside the candidate: "discourge partnership" is
+        "discouraged" where the guidance speaks of partnerships, not "discourse", one edit nearer, of a manual."""
+        found = self._passages.get(candidate, set())
+        together = Counter(n for word in context if word != candidate for n in found & self._passages[word])
+        return max(together.values(), default=0)
