@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     dense_unit: Literal["sentence", "chunk"] = Field("sentence", description="what dense search matches against")
     # Chroma's nearest-neighbour graph (HNSW), set when a build's collections are created. Its defaults (16, 100,
     # 100) found only 92% of the 60 truly nearest sentences at 19,095 sentences (bench-scale's index), and missed the
-    # nearest one for 7% of the questions; these find over 99.9% (README, "On real text").
+    # nearest one for 7% of the questions; these found 98.4-99.9% over repeated builds (README, "On real text").
     hnsw_max_neighbors: int = Field(48, ge=2, description="links per vector in the dense index's graph")
     hnsw_ef_construction: int = Field(200, ge=1, description="candidates weighed while the graph is built")
     hnsw_ef_search: int = Field(400, ge=1, description="candidates weighed per query: recall for a few ms")
