@@ -281,23 +281,14 @@ def stage_eval(index: str, corpus: str, backend: str, out: str) -> dict:
 
 
 def dense_recall(navigator, k: int = 60) -> float:
-    """Share of the ``k`` truly nearest sentences (exact cosine over every stored vector) that the index's
-    nearest-neighbour graph returns, over the questions of every evaluation set."""
-    import numpy as np
-
-    from assistant.search.index_store import active_collections
+    """Share of the ``k`` truly nearest sentences that the index's nearest-neighbour graph returns, over the
+    questions of every evaluation set."""
+    from assistant.search.index_store import active_collections, graph_recall
     from eval.dataset import load_questions
 
-    settings = navigator.settings
-    sentences = active_collections(navigator.library.client, settings).sentences
-    stored = sentences.get(include=["embeddings"])
-    vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+    sentences = active_collections(navigator.library.client, navigator.settings).sentences
     questions = [q.question for path in eval_sets() for q in load_questions(path)]
-    found = 0
-    for query in navigator.embeddings.embed_documents(questions):
-        exact = {stored["ids"][i] for i in np.argsort(-(vectors @ np.asarray(query, dtype=np.float32)))[:k]}
-        found += len(exact & set(sentences.query(query_embeddings=[query], n_results=k, include=[])["ids"][0]))
-    return round(found / (k * len(questions)), 4)
+    return round(graph_recall(sentences, navigator.embeddings.embed_documents(questions), k), 4)
 
 
 def _answered_from(results: Path) -> list[dict]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError
@@ -145,6 +146,18 @@ def active_collections(client: ClientAPI, settings: Settings) -> IndexCollection
 def active_collection(client: ClientAPI, settings: Settings) -> Collection | None:
     build = active_collections(client, settings)
     return build.chunks if build else None
+
+
+def graph_recall(collection: Collection, queries: list[list[float]], k: int) -> float:
+    """Share of the ``k`` truly nearest stored vectors to each query (exact cosine over all of them) that the
+    collection's nearest-neighbour graph returns: how much the graph's speed costs in recall."""
+    stored = collection.get(include=["embeddings"])
+    vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+    found = 0
+    for query in queries:
+        exact = {stored["ids"][i] for i in np.argsort(-(vectors @ np.asarray(query, dtype=np.float32)))[:k]}
+        found += len(exact & set(collection.query(query_embeddings=[query], n_results=k, include=[])["ids"][0]))
+    return found / (k * len(queries)) if queries else 1.0
 
 
 def check_model(build: IndexCollections, settings: Settings) -> None:
