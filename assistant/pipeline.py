@@ -41,6 +41,7 @@ from assistant.question.privacy import (
 )
 from assistant.records import Answer, Asks, Candidate, Passage, Query, Question
 from assistant.search.rescore import rescore
+from assistant.search.retrieve import Neighbourhood
 from assistant.settings import Settings, get_settings
 from assistant.text import terms
 from assistant.engines.verify import Thresholds, verify_answer
@@ -134,7 +135,7 @@ class Navigator:
             rankings, weights = self.within_named_documents(asks, rankings, weights)
             fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k, weights)
         with clock("rescore"):
-            ranked, sentence_sims = self.rescore(queries[-1], query_vector, fused)
+            ranked, sentence_sims, neighbourhood = self.rescore(queries[-1], query_vector, fused)
         with clock("evidence"):
             passages = select_evidence(ranked, self.store, self.settings.evidence_passages)
             missing = [p.chunk_id for p in passages if p.chunk_id not in sentence_sims]
@@ -143,7 +144,7 @@ class Navigator:
         with clock("compose"):
             focus = self.query_terms(self.prepare_query(own_words(asks.ask), follow_up=False))
             statements, scored = compose_extractive(
-                passages, asks, wanted, sentence_sims, self.store, self.settings, focus
+                passages, asks, wanted, sentence_sims, neighbourhood, self.settings, focus
             )
             text, citations = attach_citations(statements)
         with clock("check"):
@@ -270,15 +271,17 @@ class Navigator:
 
     def rescore(
         self, query: Query, query_vector: list[float], fused: list[Passage]
-    ) -> tuple[list[Passage], dict[str, list[float]]]:
-        """Re-order the best candidates; also returns each candidate sentence's similarity to the question."""
+    ) -> tuple[list[Passage], dict[str, list[float]], Neighbourhood]:
+        """Re-order the best candidates, their words weighed among themselves; also returns each candidate
+        sentence's similarity to the question, and the candidates' term statistics."""
         candidates = fused[: self.settings.rescore_candidates]
         ids = [p.chunk_id for p in candidates]
         sims = self.dense.sentence_similarities(query_vector, ids)
+        neighbourhood = Neighbourhood(self.store, ids)
         if not self.settings.rescore:
-            return fused, sims
-        lexical = self.lexical.scores(terms(query.text), ids)
-        return rescore(candidates, sims, lexical) + fused[len(candidates) :], sims
+            return fused, sims, neighbourhood
+        lexical = neighbourhood.scores(terms(query.text))
+        return rescore(candidates, sims, lexical) + fused[len(candidates) :], sims, neighbourhood
 
     def generated(
         self, question: str, evidence: list[Passage], extractive: Answer, on_token: TokenSink | None, clock: _Clock

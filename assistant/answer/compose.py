@@ -10,7 +10,7 @@ from functools import cached_property
 from assistant.question.instructions import reads_as_instruction
 from assistant.answer.picker import PICKER_FILE, Picker, load_picker
 from assistant.records import Asks, Passage
-from assistant.search.retrieve import ChunkStore
+from assistant.search.retrieve import TermStatistics
 from assistant.settings import Settings
 from assistant.text import COUNT, is_list_item, sentences, terms
 
@@ -127,15 +127,16 @@ def score_statements(
     asks: Asks,
     query_terms: list[str],
     sentence_sims: dict[str, list[float]],
-    store: ChunkStore,
+    statistics: TermStatistics,
     picker: Picker,
     focus: Collection[str] = (),
     item_keep_ratio: float = 0.6,
 ) -> list[Statement]:
-    """Each statement scored by the picker from what it shares with the question (see ``statement_features``); a
-    list the ask does not ask for keeps only the items that bear on it."""
-    ask_weight = {term: store.idf(term) for term in query_terms if term in focus or not focus}
-    context_weight = {term: store.idf(term) for term in query_terms if term not in ask_weight}
+    """Each statement scored by the picker from what it shares with the question (see ``statement_features``), its
+    words weighed by ``statistics`` (the question's candidate passages: retrieve.Neighbourhood); a list the ask does
+    not ask for keeps only the items that bear on it."""
+    ask_weight = {term: statistics.idf(term) for term in query_terms if term in focus or not focus}
+    context_weight = {term: statistics.idf(term) for term in query_terms if term not in ask_weight}
     scored = []
     for statement in statements:
         features = statement_features(statement, asks, ask_weight, context_weight, sentence_sims)
@@ -263,7 +264,7 @@ def compose_extractive(
     asks: Asks,
     query_terms: list[str],
     sentence_sims: dict[str, list[float]],
-    store: ChunkStore,
+    statistics: TermStatistics,
     settings: Settings,
     focus: Collection[str] = (),
 ) -> tuple[list[Statement], list[Statement]]:
@@ -272,6 +273,6 @@ def compose_extractive(
     if asks.kind != "reading":
         candidates = [st for st in candidates if not is_reading_line(st)]
     picker = load_picker(settings.answer_picker or PICKER_FILE)
-    scored = score_statements(candidates, asks, query_terms, sentence_sims, store, picker, focus,
+    scored = score_statements(candidates, asks, query_terms, sentence_sims, statistics, picker, focus,
                               settings.answer_item_keep_ratio)
     return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.margin), scored

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Protocol
 
 import bm25s
 import numpy as np
@@ -11,6 +12,15 @@ from langchain_chroma import Chroma
 
 from assistant.records import Passage
 from assistant.text import terms
+
+
+def bm25_idf(chunks: int, frequency: int) -> float:
+    """BM25's inverse document frequency (the Lucene form bm25s uses): never negative."""
+    return math.log((chunks - frequency + 0.5) / (frequency + 0.5) + 1)
+
+
+class TermStatistics(Protocol):
+    def idf(self, term: str) -> float: ...
 
 
 class ChunkStore:
@@ -39,8 +49,32 @@ class ChunkStore:
         return None if row is None else self.passage(row)
 
     def idf(self, term: str) -> float:
-        n = len(self.ids)
-        return math.log((n - self.document_frequency[term] + 0.5) / (self.document_frequency[term] + 0.5) + 1)
+        return bm25_idf(len(self.ids), self.document_frequency[term])
+
+
+class Neighbourhood:
+    """A question's candidate chunks taken as a corpus of their own, for the statistics that weigh them against
+    each other. Over the whole index a word's rarity depends on whatever else is indexed: beside a few hundred
+    manuals "health" and "care" become rare and outweigh the words that tell one guidance passage from another.
+    Among the candidates, a word they all share tells nothing, whatever else the index holds (ADR 0011)."""
+
+    def __init__(self, store: ChunkStore, chunk_ids: list[str]):
+        self.ids = chunk_ids
+        chunk_terms = [store.terms[store.row[cid]] for cid in chunk_ids]
+        self.document_frequency = Counter(term for one in chunk_terms for term in set(one))
+        self.bm25 = bm25s.BM25()
+        if chunk_ids:
+            self.bm25.index(chunk_terms, show_progress=False)
+
+    def idf(self, term: str) -> float:
+        return bm25_idf(len(self.ids), self.document_frequency[term])
+
+    def scores(self, query_terms: list[str]) -> dict[str, float]:
+        """Each candidate's BM25 score against the others (0 when it shares no term with the query)."""
+        known = [term for term in query_terms if term in self.document_frequency]
+        if not known:
+            return {cid: 0.0 for cid in self.ids}
+        return dict(zip(self.ids, map(float, self.bm25.get_scores(known))))
 
 
 class LexicalIndex:
@@ -51,14 +85,6 @@ class LexicalIndex:
         self.bm25 = bm25s.BM25()
         self.bm25.index(store.terms, show_progress=False)
         self._vocabulary = set(self.bm25.vocab_dict)
-
-    def scores(self, query_terms: list[str], chunk_ids: list[str]) -> dict[str, float]:
-        """The BM25 score of each named chunk (0 when it shares no term with the query)."""
-        known = [term for term in query_terms if term in self._vocabulary]
-        if not known:
-            return {cid: 0.0 for cid in chunk_ids}
-        every = self.bm25.get_scores(known)
-        return {cid: float(every[self.store.row[cid]]) for cid in chunk_ids}
 
     def search(self, query_terms: list[str], k: int) -> list[Passage]:
         known = [term for term in query_terms if term in self._vocabulary]
