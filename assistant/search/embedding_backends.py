@@ -3,7 +3,8 @@
 ``NAVIGATOR_EMBEDDING_BACKEND``: ``torch`` (the default) runs the model through sentence-transformers;
 ``onnx`` runs an ONNX export of the same weights with onnxruntime; ``onnx-int8`` runs that export with its
 weights quantised to int8 (onnxruntime's dynamic quantisation); ``openvino`` runs the export with OpenVINO,
-whose CPU plugin computes in bfloat16 where the processor has AMX / AVX-512 BF16 (as this machine does).
+whose CPU plugin computes in bfloat16 where the processor has AMX / AVX-512 BF16 (how much faster it is
+depends on that: README, Performance).
 
 sentence-transformers' own ``backend="onnx"/"openvino"`` goes through Optimum, whose releases want an older
 transformers than the one installed, so the export is made here with ``torch.onnx`` from the local weights,
@@ -12,7 +13,7 @@ transformer is the model's own: mean of the token vectors under the attention ma
 
 The quality gate: a new export is used only if its vectors for sentences of the corpus have a mean cosine of
 at least ``embedding_min_cosine`` (0.99) to torch's float32 vectors. The verdict is stored beside the export,
-so a backend that drifts (int8 MPNet: about 0.75) is refused at once on every later load, with the figure.
+so a backend that drifts (int8 MPNet: 0.88) is refused at once on every later load, with the figure.
 """
 
 from __future__ import annotations
