@@ -51,11 +51,12 @@ class Vocabulary:
         # A newly added document brings the acronyms it defines; the curated glossary wins where both spell one out.
         self.roles = {acronym.upper(): expansion for acronym, expansion in (roles or {}).items()}
         self.glossary = defined_acronyms(texts) | {a.upper(): e for a, e in glossary.items()} | self.roles
-        self.word_counts = Counter(word for text in texts for word in words(text))
+        tokenised = [words(text) for text in texts]
+        self.word_counts = Counter(word for one in tokenised for word in one)
         # Which passages each word is in: a correction must fit the question's other words, not just be near.
         self._passages: dict[str, set[int]] = {}
-        for number, text in enumerate(texts):
-            for word in set(words(text)):
+        for number, one in enumerate(tokenised):
+            for word in set(one):
                 self._passages.setdefault(word, set()).add(number)
         # Words the corpus itself writes in lower case ("at pace"): an acronym typed that way is that word.
         self._ordinary = {word for text in texts for word in re.findall(r"\b[a-z]{2,}\b", text)}
@@ -85,8 +86,9 @@ class Vocabulary:
         use ("according", "arrest"): correcting those would put words in an officer's mouth.
         """
         fixed: dict[str, str] = {}
-        context = {w for w in words(text) if w in self.word_counts and w not in STOPWORDS and len(w) > 2}
-        for word in words(text):
+        asked = words(text)
+        context = {w for w in asked if w in self.word_counts and w not in STOPWORDS and len(w) > 2}
+        for word in asked:
             if len(word) < 5 or word in self.word_counts or word in STOPWORDS or not word.isalpha():
                 continue
             if word.upper() in self.glossary or english_count(word) >= UNCORRECTED_WORD_MIN_COUNT:
