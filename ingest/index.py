@@ -135,7 +135,7 @@ def sync_index(
 
 
 def _resumable_build(client: ClientAPI, settings: Settings, finished: set[str]) -> IndexCollections | None:
-    """The newest build an interrupted run left half-made with this embedding model, to finish it."""
+    """The newest build an interrupted run left half-made with this embedding model and graph, to finish it."""
     for name in reversed(build_names(client, settings)):
         if name in finished:
             continue
@@ -144,7 +144,8 @@ def _resumable_build(client: ClientAPI, settings: Settings, finished: set[str]) 
         except (NotFoundError, ValueError):  # killed between creating its two collections
             continue
         metadata = build.chunks.metadata
-        if not metadata.get("complete") and metadata.get("embedding_model") == settings.embedding_model:
+        if (not metadata.get("complete") and metadata.get("embedding_model") == settings.embedding_model
+                and _graph_as_set(build, settings)):
             return build
     return None
 

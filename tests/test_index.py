@@ -141,20 +141,20 @@ def test_an_interrupted_ingest_leaves_the_previous_index_in_use(corpus_copy, mak
     assert sorted(names) == sorted([recovered.collection, recovered.collection + "-sentences", "test-active"])
 
 
-def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(corpus_copy, make_settings):
+def _killed_mid_embedding(corpus, settings, batches: int):
+    """Chunks of the corpus, and the sizes of the batches a sync embedded before it was killed."""
     from assistant.search.embeddings import load_embeddings
     from ingest.__main__ import build_chunks
     from ingest.index import sync_index
 
-    settings = make_settings(embedding_batch_size=4)  # 32 chunks a batch: the corpus takes several
-    chunks, skipped, _ = build_chunks(corpus_copy, settings)
+    chunks, skipped, _ = build_chunks(corpus, settings)
     embedded: list[int] = []
 
-    def dies_after_three_batches():
+    def dies_after_some_batches():
         model = load_embeddings(settings)
 
         def embed(texts):
-            if len(embedded) == 3:
+            if len(embedded) == batches:
                 raise MemoryError("killed")
             embedded.append(len(texts))
             return model.embed_documents(texts)
@@ -162,8 +162,14 @@ def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(co
         return embed
 
     with pytest.raises(MemoryError):
-        sync_index(chunks, skipped, settings, open_client(settings), dies_after_three_batches)
+        sync_index(chunks, skipped, settings, open_client(settings), dies_after_some_batches)
     assert active_collection(open_client(settings), settings) is None  # nothing half-built is ever read
+    return chunks, embedded
+
+
+def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(corpus_copy, make_settings):
+    settings = make_settings(embedding_batch_size=4)  # 32 chunks a batch: the corpus takes several
+    chunks, embedded = _killed_mid_embedding(corpus_copy, settings, batches=3)
 
     resumed = ingest(settings, show_progress=False)
     fresh_texts = len(chunks) + sum(len(chunk.embedded_sentences()) for chunk in chunks)  # what a fresh build embeds
@@ -175,6 +181,16 @@ def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(co
     assert set(build.sentences.get()["ids"]) == {
         f"{chunk.id}-{index}" for chunk in chunks for index in range(len(chunk.embedded_sentences()))
     }
+
+
+def test_a_half_made_build_with_another_graph_is_not_resumed(corpus_copy, make_settings):
+    settings = make_settings(embedding_batch_size=4)
+    chunks, _ = _killed_mid_embedding(corpus_copy, settings, batches=1)
+    changed = make_settings(embedding_batch_size=4, hnsw_ef_search=settings.hnsw_ef_search + 100)
+    report = ingest(changed, show_progress=False)
+    assert report.resumed == 0 and report.embedded == len(chunks)
+    build = active_collections(open_client(changed), changed)
+    assert build.sentences.configuration_json["hnsw"]["ef_search"] == changed.hnsw_ef_search
 
 
 def _size(folder) -> int:
