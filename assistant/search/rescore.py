@@ -1,8 +1,8 @@
 """Stage 4b: re-score the best fused candidates with what is available here (no cross-encoder model is).
 
 Each candidate's score is the sum of three standardised signals: its best sentence's similarity to the
-question, its BM25 score among the candidates (retrieve.Neighbourhood), and its reciprocal-rank-fusion score (which holds every query's and method's ranking,
-a follow-up's too). Equal weights: measured on the eval set, not fitted to it (README, "Retrieval").
+question, its BM25 score among the candidates (retrieve.Neighbourhood), and its reciprocal-rank-fusion score
+(which holds every query's and method's ranking, a follow-up's too). Equal weights: measured on the eval set, not fitted to it (README, "Retrieval").
 """
 
 from __future__ import annotations

@@ -19,6 +19,11 @@ def bm25_idf(chunks: int, frequency: int) -> float:
     return math.log((chunks - frequency + 0.5) / (frequency + 0.5) + 1)
 
 
+def document_frequency(chunk_terms: list[list[str]]) -> Counter:
+    """How many of the chunks hold each term."""
+    return Counter(term for one in chunk_terms for term in set(one))
+
+
 class TermStatistics(Protocol):
     def idf(self, term: str) -> float: ...
 
@@ -39,7 +44,7 @@ class ChunkStore:
             terms("\n".join(m.get(field, "") for field in ("title", "section", "lead_in", "acronyms")) + "\n" + t)
             for t, m in zip(texts, metadatas)
         ]
-        self.document_frequency = Counter(term for chunk_terms in self.terms for term in set(chunk_terms))
+        self.document_frequency = document_frequency(self.terms)
 
     def passage(self, row: int, **scores) -> Passage:
         return Passage.from_metadata(self.ids[row], self.texts[row], self.metadatas[row], **scores)
@@ -61,7 +66,7 @@ class Neighbourhood:
     def __init__(self, store: ChunkStore, chunk_ids: list[str]):
         self.ids = chunk_ids
         chunk_terms = [store.terms[store.row[cid]] for cid in chunk_ids]
-        self.document_frequency = Counter(term for one in chunk_terms for term in set(one))
+        self.document_frequency = document_frequency(chunk_terms)
         self.bm25 = bm25s.BM25()
         if chunk_ids:
             self.bm25.index(chunk_terms, show_progress=False)
