@@ -45,6 +45,26 @@ def child_result(script: str, stage: str, *args: str, quiet: bool = True) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# What decides how fast each embedding backend runs: int8 needs VNNI to be quick, OpenVINO computes in bfloat16
+# only with AVX-512 BF16 or AMX (README, Performance). Ratios between backends are comparable only on like machines.
+SPEED_FLAGS = ("avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
+
+
+def machine() -> str:
+    """Cores, processor and the instruction sets the backends' speed depends on, and the Python version."""
+    processor, flags = "", set()
+    cpuinfo = Path("/proc/cpuinfo")
+    for line in cpuinfo.read_text(encoding="utf-8").splitlines() if cpuinfo.exists() else []:
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and not processor:
+            processor = value.strip()
+        elif key.strip() == "flags" and not flags:
+            flags = set(value.split())
+    found = [flag for flag in SPEED_FLAGS if flag in flags]
+    cpu = f"{processor or 'unknown processor'} ({', '.join(found) or 'none of ' + ', '.join(SPEED_FLAGS)})"
+    return f"{os.cpu_count()} cores, {cpu}, Python {sys.version.split()[0]}"
+
+
 def peak_mb() -> float:
     import resource
 
@@ -297,7 +317,7 @@ def main() -> None:
         print(json.dumps(stage(*sys.argv[2:])))
         return
     began = time.perf_counter()
-    results = {"machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"}
+    results = {"machine": machine()}
     results["ingest"] = [child_result(__file__, "ingest", model) for model in MODELS]
     results["latency"] = child_result(__file__, "latency")
     results["cold_start"] = cold_start()

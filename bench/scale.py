@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import OUT, child_result, peak_mb, percentile  # noqa: E402
+from bench.run import OUT, child_result, machine, peak_mb, percentile  # noqa: E402
 
 DATA = OUT / "scale-data"
 CORPUS = DATA / "corpus"
@@ -377,7 +377,7 @@ def run(documents: int, max_chars: int, large_backend: str) -> dict:
     say(f"{len(selection.documents)} distractor pages, {selection.html_chars:,} HTML characters (seed {SEED})")
     write_corpus(selection, CORPUS)
     results: dict = {
-        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "machine": machine(),
         "selection": {"seed": SEED, "documents": len(selection.documents), "html_chars": selection.html_chars,
                       "max_document_chars": MAX_DOCUMENT_CHARS, "packages": DEBIAN_PACKAGES},
         "large_backend": large_backend,
