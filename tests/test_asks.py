@@ -158,3 +158,23 @@ DOCUMENTS = [
 )
 def test_a_document_the_message_names_is_read_from_its_sort_and_title(question, named):
     assert named_documents(question, DOCUMENTS) == named
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("According to the police navigational tool, who runs an ICS?", "According to , who runs an ICS?"),
+        ("What does the collaboration guide say ICBs should do?", "What does say ICBs should do?"),
+        ("The guide says ICSs are young. Which resource in the guide's further reading explains them?",
+         "says ICSs are young. Which resource in further reading explains them?"),
+        # The document is what is asked about: its name is searched.
+        ("Who wrote the blog?", "Who wrote the blog?"),
+        ("What is the purpose of the guide?", "What is the purpose of the guide?"),
+        ("When the blog was written, what legislation was awaited?", "When the blog was written, what legislation was awaited?"),
+    ],
+)
+def test_a_document_named_as_the_source_of_the_ask_is_not_searched(question, searched):
+    documents = [d for d in DOCUMENTS if d["source"] != "other-blog.txt"]
+    asks = read_question(question, KNOWN, GLOSSARY, ROLES, documents)
+    assert asks.searched == searched
+    assert asks.documents  # still where the answer is looked for

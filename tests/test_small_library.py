@@ -53,5 +53,8 @@ def test_a_document_the_question_names_rises_in_the_ranking(small_library):
         navigator = Navigator(settings.model_copy(update={"named_document_weight": weight}), library=library)
         return [passage.source for passage in navigator.ask(question).retrieved[:5]]
 
-    assert top_sources(1.0) == [briefing] * 5
-    assert top_sources(0.0) != [briefing] * 5  # without the name's weight, other documents come in
+    # The name is not searched ("what does the briefing say" says where to look, not what to look for): without
+    # the named document's weight, other documents' passages about health inequalities come first.
+    named, unnamed = top_sources(1.0), top_sources(0.0)
+    assert named[0] == briefing and unnamed[0] != briefing
+    assert named.count(briefing) > unnamed.count(briefing)

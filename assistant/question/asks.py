@@ -67,24 +67,44 @@ PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})
 
 
 # How officers name a document: "the collaboration guide", "the place-based blog", "the police navigational tool".
+# The words before the sort describe it; an article starts a name of its own ("the purpose of the guide": the guide).
 DOCUMENT_NAME = re.compile(
-    r"\b(?:the|this|that)\s+((?:[\w'&-]+\s+){0,3}?)(guide|blog|tool|briefing|report|paper|document|toolkit|strategy)\b",
+    r"\b(?:the|this|that)\s+((?:(?!(?:the|this|that)\b)[\w'&-]+\s+){0,3}?)"
+    r"(guide|blog|tool|briefing|report|paper|document|toolkit|strategy)\b(?:['’]s\b)?",
     re.I,
 )
+# A document named as the source of what is asked ("according to the blog", "what does the guide say about ...",
+# "the briefing says ..."): the name says where to look, not what to look for. Where the document is what is asked
+# about ("who wrote the blog", "the purpose of the guide") its name is searched.
+ATTRIBUTED_BEFORE = re.compile(r"\b(?:according to|in|does|do|did)\s+$", re.I)
+ATTRIBUTED_AFTER = re.compile(r"^\s+(?:says|said)\b", re.I)
 
 
-def named_documents(text: str, documents: Sequence[dict]) -> tuple[str, ...]:
-    """The sources of the documents the message names by their sort ("the guide", "the blog": kind or title), told
-    apart, where several are of that sort, by the other words of the name found in their title or publisher."""
-    named: set[str] = set()
+def _document_mentions(text: str, documents: Sequence[dict]):
+    """Each name of an indexed document in the message, with the sources it names: a document of that sort ("the
+    guide", "the blog": its kind or title), told apart, where several are of that sort, by the other words of the
+    name found in their title or publisher."""
     for match in DOCUMENT_NAME.finditer(text):
         sort = terms(match.group(2))
         of_sort = [d for d in documents if set(sort) <= set(terms(f"{d.get('kind', '')} {d.get('title', '')}"))]
         described = set(terms(match.group(1)))
         fitting = [d for d in of_sort if described <= set(terms(f"{d.get('title', '')} {d.get('publisher', '')}"))]
         chosen = of_sort if len(of_sort) == 1 else fitting if len(fitting) == 1 else []
-        named.update(d["source"] for d in chosen)
-    return tuple(sorted(named))
+        if chosen:
+            yield match, [d["source"] for d in chosen]
+
+
+def named_documents(text: str, documents: Sequence[dict]) -> tuple[str, ...]:
+    """The sources of the documents the message names."""
+    return tuple(sorted({source for _, sources in _document_mentions(text, documents) for source in sources}))
+
+
+def attributions(text: str, documents: Sequence[dict]) -> list[str]:
+    """The names of documents the message gives as the source of its ask, as written."""
+    return [
+        match.group(0) for match, _ in _document_mentions(text, documents)
+        if ATTRIBUTED_BEFORE.search(text[: match.start()]) or ATTRIBUTED_AFTER.match(text[match.end():])
+    ]
 
 
 def read_question(text: str, known_words: Container[str], glossary: dict[str, str], context_terms: Container[str],
@@ -99,7 +119,7 @@ def read_question(text: str, known_words: Container[str], glossary: dict[str, st
     asking = [part for part in parts if part.endswith("?") or QUESTION_OPENING.match(part)] or parts[-1:]
     context = [part for part in parts if part not in asking]
     ask = " ".join(asking)
-    incidental = _incidental(text, context, known_words, context_terms)
+    incidental = _incidental(text, context, known_words, context_terms) + attributions(text, documents)
     names = tuple(_names(ask, context_terms))  # the asking sentences' own: a place in the situation is context
     if context and _leans_on_context(ask):  # "... now that NHS England commissions the SARCs. Is that right?"
         context, ask = [], _without(text, incidental)
