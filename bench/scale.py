@@ -36,7 +36,6 @@ GUIDANCE = ROOT / "corpus"
 DISTRACTOR_QUESTIONS = OUT / "distractor_questions.jsonl"
 EVAL_SETS = [ROOT / "eval" / "questions.jsonl"]
 OFFICER_SETS = "officer_questions_*.jsonl"
-SHARED_EVAL = Path("/work/shared/eval")  # where the officer sets live until they are copied into eval/
 DEBIAN_PACKAGES = ["python3.11-doc", "debian-handbook"]
 DISTRACTOR_ROOTS = [Path("/usr/share/doc/python3.11/html"), Path("/usr/share/doc/debian-handbook/html/en-US")]
 # The pages the distractor questions are about: in every selection, whatever the seed.
@@ -109,7 +108,7 @@ def write_corpus(selection: Selection, target: Path) -> None:
 
 
 def eval_sets() -> list[Path]:
-    officer = sorted((ROOT / "eval").glob(OFFICER_SETS)) or sorted(SHARED_EVAL.glob(OFFICER_SETS))
+    officer = sorted((ROOT / "eval").glob(OFFICER_SETS))
     return EVAL_SETS + officer
 
 
