@@ -25,6 +25,7 @@ class Asks:
     things_asked_for: int = 0  # "the seven priority areas": how many things the answer must name
     counted: tuple[str, ...] = ()  # the terms of what "how many" counts
     counting_clause: str = ""
+    parts: tuple[str, ...] = ()  # the asks of a message that asks several things ("how long ..., and what ...?")
     numbers: tuple[str, ...] = ()  # numbers that are the subject of the ask ("section 136", "2019")
     names: tuple[str, ...] = ()  # names in the ask
     names_asked_about: tuple[str, ...] = ()  # names the ask asks what they are ("What is Revolving Doors?")

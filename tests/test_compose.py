@@ -6,7 +6,7 @@ import pytest
 
 from assistant.question.asks import read_question
 from assistant.answer.cite import attach_citations
-from assistant.answer.compose import candidate_statements, score_statements
+from assistant.answer.compose import answer_every_part, candidate_statements, score_statements
 from assistant.answer.picker import load_picker
 from assistant.records import Passage
 from assistant.search.retrieve import ChunkStore
@@ -65,3 +65,25 @@ def test_a_sentence_joined_across_a_paragraph_break_is_quoted_as_the_passage_has
     assert "As the Kings Fund explain: The flexibility ICSs" in joined.text
     _, citations = attach_citations([joined])
     assert citations[0].quotes and all(quote in text for quote in citations[0].quotes)
+
+
+@pytest.mark.fast
+def test_each_part_of_a_message_that_asks_two_things_is_answered():
+    text = ("A national programme invited police forces to enter into a two year initial partnership. "
+            "The first year saw ten police forces join up. "
+            "The aim of the partnership was to establish a position of readiness to transfer commissioning.")
+    store = ChunkStore(["c1"], [text], [{"source": "custody", "position": 0}])
+    question = "How long was the initial partnership meant to last, and what was it trying to get ready for?"
+    asks = read_question(question, store.document_frequency, {}, {})
+    assert asks.parts == ("How long was the initial partnership meant to last", "what was it trying to get ready for?")
+    scored = score_statements(candidate_statements([store.passage(0)]), asks, terms(question), {}, store, load_picker(),
+                              focus=terms(question))
+    first_part_only = [max(scored, key=lambda statement: statement.score)]
+    assert "two year" in first_part_only[0].text
+    answered = answer_every_part(first_part_only, scored, asks, store)
+    assert [statement.text for statement in answered] == [first_part_only[0].text, scored[2].text]
+    # One ask, or a part with no words of its own ("List them all"), adds nothing.
+    for single in ("How long was the initial partnership meant to last?",
+                   "How long was the initial partnership meant to last? List them all."):
+        one = read_question(single, store.document_frequency, {}, {})
+        assert answer_every_part(first_part_only, scored, one, store) == first_part_only

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from assistant.question.asks import own_words
 from assistant.question.instructions import reads_as_instruction
 from assistant.answer.picker import PICKER_FILE, Picker, load_picker
 from assistant.records import Asks, Passage
@@ -17,6 +18,7 @@ from assistant.text import COUNT, is_list_item, sentences, terms
 SENTENCE_ENDINGS = (".", "!", "?", ":", ";", "”", '"', ")", "’")
 STUB_WORDS = 5  # "It aims to:" says nothing without the sentence before it
 MAX_SPAN = 3
+MIN_PART_WORDS = 2  # words of its own that make a part of a message an ask of its own
 # A sentence opening with one of these points back ("These were building relationships, ...", "Reasons for this").
 POINTS_BACK = re.compile(r"^(These|This|They|Those|Such|Its|Their|It)\b|^\w+(?: \w+)? (?:for|of|to) (?:this|these|that)\b")
 # What a sentence that gives each kind of answer contains: preferred when choosing sentences.
@@ -246,7 +248,32 @@ def choose_statements(scored: list[Statement], max_statements: int, max_items: i
                 items_left_out=statement.items_left_out + max(len(statement.items) - max_items, 0),
             )
         )
-    # The sentence that answers best leads; the others follow in reading order.
+    return _in_answer_order(chosen)
+
+
+def answer_every_part(chosen: list[Statement], scored: list[Statement], asks: Asks,
+                      statistics: TermStatistics) -> list[Statement]:
+    """A message that asks several things ("how long was it meant to last, and what was it trying to get ready
+    for?") gets, for each part no chosen statement speaks to, the best-scoring statement that holds the most of
+    that part's own words. A part speaks through the words no other part has, and needs two of them: "List them all"
+    asks nothing new."""
+    if len(asks.parts) < 2:
+        return chosen
+    own = [set(terms(own_words(part))) for part in asks.parts]
+    added: list[Statement] = []
+    for i, words in enumerate(own):
+        distinct = words.difference(*own[:i], *own[i + 1:])
+        if len(distinct) < MIN_PART_WORDS or any(distinct & st.words for st in chosen + added):
+            continue
+        weight = {term: statistics.idf(term) for term in distinct}
+        speaking = [st for st in scored if distinct & st.words and not any(_repeats(st, c) for c in chosen + added)]
+        if speaking:
+            added.append(max(speaking, key=lambda st: (_share(weight, st.words), st.score)))
+    return _in_answer_order(chosen + added) if added else chosen
+
+
+def _in_answer_order(chosen: list[Statement]) -> list[Statement]:
+    """The sentence that answers best leads; the others follow in reading order."""
     return chosen[:1] + sorted(chosen[1:], key=lambda s: (s.rank, s.index))
 
 
@@ -275,4 +302,5 @@ def compose_extractive(
     picker = load_picker(settings.answer_picker or PICKER_FILE)
     scored = score_statements(candidates, asks, query_terms, sentence_sims, statistics, picker, focus,
                               settings.answer_item_keep_ratio)
-    return choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.margin), scored
+    chosen = choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.margin)
+    return answer_every_part(chosen, scored, asks, statistics), scored

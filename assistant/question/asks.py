@@ -15,11 +15,12 @@ from assistant.records import Asks
 from assistant.text import COUNT, NUMBER_WORDS, SENTENCE_END, STOPWORDS, number_value, terms, words
 
 # A sentence that asks: it ends with a question mark, or opens with a question word or a request.
-QUESTION_OPENING = re.compile(
-    r"^\W*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could|should|would|will|"
-    r"has|have|had|list|name|give|tell|explain|describe|summarise|summarize|outline|define)\b",
-    re.I,
-)
+ASKING_WORD = (r"(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could|should|would|"
+               r"will|has|have|had|list|name|give|tell|explain|describe|summarise|summarize|outline|define)\b")
+QUESTION_OPENING = re.compile(rf"^\W*{ASKING_WORD}", re.I)
+# Where one ask ends and the next begins: a question mark, or "and" before an asking word ("how long was it meant
+# to last, and what was it trying to get ready for?").
+NEXT_ASK = re.compile(rf"(?<=\?)\s+|,?\s+and\s+(?={ASKING_WORD})", re.I)
 # Numbers that describe the situation, not the subject: an age, a cell, flat or room, a time of day.
 CONTEXT_NUMBER = re.compile(
     r"\b\d{1,3}[- ]?(?:years?|yrs?)[- ]?old\b|\baged \d{1,3}\b|\b(?:cell|flat|room|bay|house|unit|no\.?|number)\s?\d+\b"
@@ -134,6 +135,7 @@ def read_question(text: str, known_words: Container[str], glossary: dict[str, st
         things_asked_for=_things_asked_for(ask),
         counted=tuple(sorted(_counted_thing(ask, glossary))),
         counting_clause=_counting_clause(ask),
+        parts=tuple(part for part in NEXT_ASK.split(ask) if terms(own_words(part))),
         numbers=tuple(n for n in NUMBER.findall(_without(ask, incidental).lower())),
         names=tuple(name for name, _ in names),
         names_asked_about=tuple(name for name, what_it_is in names if what_it_is),
