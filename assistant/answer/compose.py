@@ -254,9 +254,9 @@ def choose_statements(scored: list[Statement], max_statements: int, max_items: i
 def answer_every_part(chosen: list[Statement], scored: list[Statement], asks: Asks,
                       statistics: TermStatistics) -> list[Statement]:
     """A message that asks several things ("how long was it meant to last, and what was it trying to get ready
-    for?") gets, for each part no chosen statement speaks to, the best-scoring statement that holds the most of
-    that part's own words. A part speaks through the words no other part has, and needs two of them: "List them all"
-    asks nothing new."""
+    for?") gets, for each part no chosen statement speaks to, the statement holding the most of that part's own
+    words (IDF-weighted; the picker's score breaks ties). A part's own words are those no other part has, and it needs
+    two of them to be an ask of its own: "List them all" asks nothing new."""
     if len(asks.parts) < 2:
         return chosen
     own = [set(terms(own_words(part))) for part in asks.parts]
