@@ -269,7 +269,7 @@ def answer_every_part(chosen: list[Statement], scored: list[Statement], asks: As
         speaking = [st for st in scored if distinct & st.words and not any(_repeats(st, c) for c in chosen + added)]
         if speaking:
             added.append(max(speaking, key=lambda st: (_share(weight, st.words), st.score)))
-    return _in_answer_order(chosen + added) if added else chosen
+    return _in_answer_order(chosen + added)
 
 
 def _in_answer_order(chosen: list[Statement]) -> list[Statement]:

@@ -97,13 +97,17 @@ def _document_mentions(text: str, documents: Sequence[dict]):
 
 def named_documents(text: str, documents: Sequence[dict]) -> tuple[str, ...]:
     """The sources of the documents the message names."""
-    return tuple(sorted({source for _, sources in _document_mentions(text, documents) for source in sources}))
+    return _sources(list(_document_mentions(text, documents)))
 
 
-def attributions(text: str, documents: Sequence[dict]) -> list[str]:
+def _sources(mentions: list) -> tuple[str, ...]:
+    return tuple(sorted({source for _, sources in mentions for source in sources}))
+
+
+def _attributions(text: str, mentions: list) -> list[str]:
     """The names of documents the message gives as the source of its ask, as written."""
     return [
-        match.group(0) for match, _ in _document_mentions(text, documents)
+        match.group(0) for match, _ in mentions
         if ATTRIBUTED_BEFORE.search(text[: match.start()]) or ATTRIBUTED_AFTER.match(text[match.end():])
     ]
 
@@ -120,13 +124,14 @@ def read_question(text: str, known_words: Container[str], glossary: dict[str, st
     asking = [part for part in parts if part.endswith("?") or QUESTION_OPENING.match(part)] or parts[-1:]
     context = [part for part in parts if part not in asking]
     ask = " ".join(asking)
-    incidental = _incidental(text, context, known_words, context_terms) + attributions(text, documents)
+    mentions = list(_document_mentions(text, documents))
+    incidental = _incidental(text, context, known_words, context_terms) + _attributions(text, mentions)
     names = tuple(_names(ask, context_terms))  # the asking sentences' own: a place in the situation is context
     if context and _leans_on_context(ask):  # "... now that NHS England commissions the SARCs. Is that right?"
         context, ask = [], _without(text, incidental)
     searched = _without(text, incidental)
     return Asks(
-        documents=named_documents(text, documents),
+        documents=_sources(mentions),
         text=text,
         ask=ask,
         context=" ".join(context),
