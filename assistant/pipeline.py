@@ -40,7 +40,7 @@ from assistant.question.privacy import (
     without_personal_data,
 )
 from assistant.records import Answer, Asks, Candidate, Passage, Query, Question
-from assistant.search.rescore import rescore
+from assistant.search.rescore import rescore, weights_for
 from assistant.search.retrieve import Neighbourhood
 from assistant.settings import Settings, get_settings
 from assistant.text import terms
@@ -166,6 +166,7 @@ class Navigator:
             engine=self.settings.engine,
             evidence=passages,
             candidates=[Candidate(" ".join((st.text, *st.items)), st.features, st.score) for st in scored],
+            rescored=ranked[: self.settings.rescore_candidates],
         )
         if verdict.status == "not_covered":
             answer = replace(answer, answer=self.refusal_text, citations=[], evidence=[])
@@ -281,7 +282,8 @@ class Navigator:
         if not self.settings.rescore:
             return fused, sims, neighbourhood
         lexical = neighbourhood.scores(terms(query.text))
-        return rescore(candidates, sims, lexical) + fused[len(candidates) :], sims, neighbourhood
+        signal_weights = weights_for(self.settings.rescore_second_sentence_weight)
+        return rescore(candidates, sims, lexical, signal_weights) + fused[len(candidates) :], sims, neighbourhood
 
     def generated(
         self, question: str, evidence: list[Passage], extractive: Answer, on_token: TokenSink | None, clock: _Clock

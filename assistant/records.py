@@ -55,6 +55,7 @@ class Passage:
     score: float = 0.0  # fused score; higher is better
     dense: float | None = None  # cosine similarity to the query, when dense search found it
     lexical: float | None = None  # BM25 score, when BM25 found it
+    signals: tuple[float, ...] = ()  # what the re-score weighed (rescore.SIGNALS), when it re-scored this passage
 
     @classmethod
     def from_metadata(cls, chunk_id: str, text: str, meta: dict, **scores) -> Passage:
@@ -130,6 +131,7 @@ class Answer:
     checked: list[CheckedSentence] = field(default_factory=list)  # each draft sentence, kept or removed and why
     check: str = ""  # the code of the check that set the status ('' when answered)
     candidates: list[Candidate] = field(default_factory=list)  # every statement the extractive picker scored
+    rescored: list[Passage] = field(default_factory=list)  # every candidate the re-score weighed, best first
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -141,5 +143,5 @@ class Answer:
         return self.status != "answered"
 
     def to_dict(self) -> dict:
-        shown = {name: value for name, value in asdict(self).items() if name != "candidates"}
+        shown = {name: value for name, value in asdict(self).items() if name not in ("candidates", "rescored")}
         return {**shown, "refused": self.refused}

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     )
     rescore: bool = True
     rescore_candidates: int = Field(25, description="how many fused candidates are re-scored")
+    rescore_second_sentence_weight: float = Field(
+        0.625, description="weight of a candidate's second-best sentence in the re-score (python -m eval fit-rescore)"
+    )
     evidence_passages: int = 5
 
     # --- answering

@@ -6,6 +6,7 @@
     python -m eval calibrate eval/runs/llamacpp     (citation-verification thresholds from a generative run)
     python -m eval crossval eval/runs/own eval/runs/officer eval/runs/refusal   (the answer policy's thresholds)
     python -m eval fit-picker [QUESTIONS.jsonl ...]   (the sentence picker's weights: assistant/answer/picker.json)
+    python -m eval fit-rescore [QUESTIONS.jsonl ...]  (the re-score's second-sentence weight, out of fold)
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         from eval.picker import fit_picker
 
         print(fit_picker([Path(p) for p in argv[1:]] or None))
+        return 0
+    if argv[:1] == ["fit-rescore"]:
+        from eval.rescore import fit_rescore
+
+        print(fit_rescore([Path(p) for p in argv[1:]] or None))
         return 0
     if argv[:1] == ["calibrate"]:
         from eval.calibrate import calibrate

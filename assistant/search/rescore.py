@@ -1,8 +1,10 @@
 """Stage 4b: re-score the best fused candidates with what is available here (no cross-encoder model is).
 
-Each candidate's score is the sum of three standardised signals: its best sentence's similarity to the
-question, its BM25 score among the candidates (retrieve.Neighbourhood), and its reciprocal-rank-fusion score
-(which holds every query's and method's ranking, a follow-up's too). Equal weights: measured on the eval set, not fitted to it (README, "Retrieval").
+Each candidate's score is a weighted sum of its standardised signals (``SIGNALS``): its best sentence's similarity
+to the question, its second-best sentence's (an answer often takes a claim and the sentence that bears it out),
+its BM25 score among the candidates (retrieve.Neighbourhood), and its reciprocal-rank-fusion score (which holds
+every query's and method's ranking, a follow-up's too). The other weights are equal (ADR 0003); the second
+sentence's weight is cross-validated (``python -m eval fit-rescore``, ADR 0015).
 """
 
 from __future__ import annotations
@@ -13,24 +15,44 @@ import numpy as np
 
 from assistant.records import Passage
 
-
-def _standardise(values: list[float]) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    spread = array.std()
-    return (array - array.mean()) / spread if spread > 0 else np.zeros_like(array)
+SIGNALS = ("best_sentence", "second_sentence", "lexical", "fused")
 
 
-def rescore(candidates: list[Passage], sentence_sims: dict[str, list[float]], lexical: dict[str, float]) -> list[Passage]:
+def weights_for(second_sentence_weight: float) -> tuple[float, ...]:
+    """The weight of each of ``SIGNALS``."""
+    return 1.0, second_sentence_weight, 1.0, 1.0
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    spread = values.std(axis=0)
+    return np.divide(values - values.mean(axis=0), spread, out=np.zeros_like(values), where=spread > 0)
+
+
+def combine(signals: np.ndarray, signal_weights: tuple[float, ...]) -> np.ndarray:
+    """Each candidate's score (rows: candidates, columns: ``SIGNALS``): its signals standardised among the
+    candidates, weighted and summed."""
+    return _standardise(np.asarray(signals, dtype=float)) @ np.asarray(signal_weights)
+
+
+def _nth_best(similarities: list[float] | None, n: int) -> float:
+    """The n-th highest of a chunk's sentence similarities (its lowest when it has fewer sentences)."""
+    ranked = sorted(similarities or [0.0], reverse=True)
+    return ranked[min(n, len(ranked)) - 1]
+
+
+def rescore(candidates: list[Passage], sentence_sims: dict[str, list[float]], lexical: dict[str, float],
+            signal_weights: tuple[float, ...]) -> list[Passage]:
+    """The candidates best first, each carrying its ``signals``."""
     if len(candidates) < 2:
         return candidates
-    best_sentence = [max(sentence_sims.get(p.chunk_id) or [0.0]) for p in candidates]
-    combined = (
-        _standardise(best_sentence)
-        + _standardise([lexical.get(p.chunk_id, 0.0) for p in candidates])
-        + _standardise([p.score for p in candidates])  # the fused rank: every query and method had its say
-    )
+    signals = np.array([
+        (_nth_best(sentence_sims.get(p.chunk_id), 1), _nth_best(sentence_sims.get(p.chunk_id), 2),
+         lexical.get(p.chunk_id, 0.0), p.score)
+        for p in candidates
+    ])
     rescored = [
-        replace(p, score=float(score), dense=sim, lexical=lexical.get(p.chunk_id, p.lexical))
-        for p, score, sim in zip(candidates, combined, best_sentence)
+        replace(p, score=float(score), dense=float(row[0]), lexical=lexical.get(p.chunk_id, p.lexical),
+                signals=tuple(map(float, row)))
+        for p, score, row in zip(candidates, combine(signals, signal_weights), signals)
     ]
     return sorted(rescored, key=lambda p: p.score, reverse=True)
