@@ -1,4 +1,5 @@
-"""The benchmarks say what machine their figures come from (no model, no index: quick)."""
+"""The benchmarks say what machine their figures come from, and the large build uses a backend that passed the
+quality gate (no model, no index: quick)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,17 @@ def test_the_machine_line_names_cores_processor_and_the_flags_backend_speed_depe
              for flag in text.partition(":")[2].split()}
     present = [flag for flag in SPEED_FLAGS if flag in flags]
     assert f"({', '.join(present) or 'none of ' + ', '.join(SPEED_FLAGS)})" in line
+
+
+def test_the_large_build_takes_the_fastest_backend_that_passed_the_quality_gate():
+    from bench.scale import _large_backend
+
+    backends = {
+        "torch": {"backend": "torch", "texts_per_second": 6.0, "passes_quality_gate": True},
+        "onnx": {"backend": "onnx", "texts_per_second": 10.0, "passes_quality_gate": True},
+        "openvino": {"backend": "openvino", "texts_per_second": 16.0, "passes_quality_gate": False},
+    }
+    assert _large_backend(backends, "fastest") == "onnx"
+    assert _large_backend(backends, "torch") == "torch"
+    with pytest.raises(SystemExit, match="openvino backend failed the quality gate"):
+        _large_backend(backends, "openvino")
