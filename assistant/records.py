@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -143,5 +143,6 @@ class Answer:
         return self.status != "answered"
 
     def to_dict(self) -> dict:
-        shown = {name: value for name, value in asdict(self).items() if name not in ("candidates", "rescored")}
+        shown = asdict(replace(self, candidates=[], rescored=[]))  # not copied only to be dropped
+        del shown["candidates"], shown["rescored"]
         return {**shown, "refused": self.refused}

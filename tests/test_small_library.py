@@ -57,6 +57,7 @@ def test_a_document_the_question_names_rises_in_the_ranking(small_library):
     # the named document's weight, other documents' passages about health inequalities come first.
     named, unnamed = top_sources(1.0), top_sources(0.0)
     assert named[0] == briefing and unnamed[0] != briefing
+
     def places(sources: list[str]) -> list[int]:
         return [place for place, source in enumerate(sources) if source == briefing]
 

@@ -34,10 +34,10 @@ def combine(signals: np.ndarray, signal_weights: tuple[float, ...]) -> np.ndarra
     return _standardise(np.asarray(signals, dtype=float)) @ np.asarray(signal_weights)
 
 
-def _nth_best(similarities: list[float] | None, n: int) -> float:
-    """The n-th highest of a chunk's sentence similarities (its lowest when it has fewer sentences)."""
+def _best_two(similarities: list[float] | None) -> tuple[float, float]:
+    """A chunk's highest and second-highest sentence similarity (a one-sentence chunk's only one, twice)."""
     ranked = sorted(similarities or [0.0], reverse=True)
-    return ranked[min(n, len(ranked)) - 1]
+    return ranked[0], ranked[min(1, len(ranked) - 1)]
 
 
 def rescore(candidates: list[Passage], sentence_sims: dict[str, list[float]], lexical: dict[str, float],
@@ -45,11 +45,8 @@ def rescore(candidates: list[Passage], sentence_sims: dict[str, list[float]], le
     """The candidates best first, each carrying its ``signals``."""
     if len(candidates) < 2:
         return candidates
-    signals = np.array([
-        (_nth_best(sentence_sims.get(p.chunk_id), 1), _nth_best(sentence_sims.get(p.chunk_id), 2),
-         lexical.get(p.chunk_id, 0.0), p.score)
-        for p in candidates
-    ])
+    signals = np.array([(*_best_two(sentence_sims.get(p.chunk_id)), lexical.get(p.chunk_id, 0.0), p.score)
+                        for p in candidates])
     rescored = [
         replace(p, score=float(score), dense=float(row[0]), lexical=lexical.get(p.chunk_id, p.lexical),
                 signals=tuple(map(float, row)))
