@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     max_question_chars: int = 1000
     answer_sentences: int = 4
     answer_list_items: int = 10
-    answer_picker: Path | None = Field(None, description="the sentence picker's fitted weights and margin "
+    answer_picker: Path | None = Field(None, description="the sentence picker's fitted weights and ratio "
                                        "(`python -m eval fit-picker`); else the shipped assistant/answer/picker.json")
     answer_item_keep_ratio: float = Field(
         0.6, description="a list the ask does not ask for keeps the items scoring this share of its best item's"

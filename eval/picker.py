@@ -2,12 +2,13 @@
 
     python -m eval fit-picker [QUESTIONS.jsonl ...]     (default: the own set and both officer sets)
 
-Every answerable question is asked once; each candidate statement the picker scored is labelled by the key facts
-it holds. The weights maximise, question by question, the chance that the top-scored statement holds a key fact
-(a soft-max over that question's candidates, L2-regularised). The margin (how far below the best a statement may
-score and still be quoted) is the one whose out-of-fold answers, over five folds of all the questions, hold the
-most key facts with a median answer within ``MAX_MEDIAN_WORDS`` on every set. The figures go to
-eval/runs/picker.md.
+Every answerable question is asked once; each candidate statement the picker scored is labelled by whether it
+holds a key fact. The weights maximise, question by question, the chance that the top-scored statement holds a key
+fact (a soft-max over that question's candidates, L2-regularised); a logistic regression on the score so made, over
+every candidate (each question weighing the same), turns it into the chance a statement holds a key fact. The ratio
+(how likely, against the best statement, another must be to be quoted) is the one whose out-of-fold answers, over
+five folds of all the questions, hold the most key facts with a median answer within ``MAX_MEDIAN_WORDS`` on every
+set. The figures go to eval/runs/picker.md.
 """
 
 from __future__ import annotations
@@ -19,19 +20,21 @@ from pathlib import Path
 import numpy as np
 
 from assistant.navigator import Navigator
-from assistant.answer.picker import PICKER_FILE, Picker
+from assistant.answer.picker import PICKER_FILE, Picker, worth_quoting
 from assistant.settings import PROJECT_ROOT, Settings
 from eval.dataset import load_questions
 from eval.metrics import normalise
 
 DEFAULT_SETS = [PROJECT_ROOT / "eval" / name for name in
                 ("questions.jsonl", "officer_questions_a.jsonl", "officer_questions_b.jsonl")]
-MARGINS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
+RATIOS = tuple(round(0.1 + 0.025 * step, 3) for step in range(21))  # 0.1 to 0.6
 MAX_MEDIAN_WORDS = 110  # issue 13's target for officer questions, held on every set
 FOLDS = 5
 L2 = 0.01
 ITERATIONS = 400
 RATE = 0.5
+CALIBRATION_ITERATIONS = 2000
+CALIBRATION_RATE = 2.5
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,10 @@ def collect(navigator: Navigator, paths: list[Path]) -> list[Sample]:
     return samples
 
 
-def fit(samples: list[Sample], margin: float = 0.0) -> Picker:
-    """Weights under which a question's top-scored candidate most likely holds a key fact."""
+def fit(samples: list[Sample], ratio: float = 1.0) -> Picker:
+    """Weights under which a statement's score is the chance it holds a key fact: which statement of a question holds
+    one is learnt by a soft-max over that question's candidates, and how likely a statement so scored is to hold one
+    by a logistic regression on that score over every candidate (the two numbers fold into weights and bias)."""
     useful = [s for s in samples if s.labels.any()]
     stacked = np.vstack([s.features for s in useful])
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
@@ -85,78 +90,88 @@ def fit(samples: list[Sample], margin: float = 0.0) -> Picker:
             on_facts = p * y / (p * y).sum()
             gradient += x.T @ (p - on_facts) / len(standard)
         weights -= RATE * gradient
-    return Picker(tuple(weights.round(4)), tuple(mean.round(6)), tuple(scale.round(6)), margin)
+    slope, bias = calibrate(np.concatenate([x @ weights for x, _ in standard]),
+                            np.concatenate([y for _, y in standard]),
+                            np.concatenate([np.full(len(y), 1.0 / (len(y) * len(standard))) for _, y in standard]))
+    return Picker(tuple((slope * weights).round(4)), tuple(mean.round(6)), tuple(scale.round(6)), round(bias, 4), ratio)
 
 
-def answer_figures(samples: list[Sample], picker: Picker, margin: float, max_statements: int) -> tuple[float, float]:
-    """Key facts held and median words of the answers the picker would compose (a statement quoted once)."""
+def calibrate(scores: np.ndarray, labels: np.ndarray, each: np.ndarray) -> tuple[float, float]:
+    """Slope and bias of a logistic regression of the labels on the scores, each row weighing ``each``."""
+    x = np.column_stack([scores, np.ones_like(scores)])
+    coefficients = np.zeros(2)
+    for _ in range(CALIBRATION_ITERATIONS):
+        chance = 1.0 / (1.0 + np.exp(-(x @ coefficients)))
+        coefficients -= CALIBRATION_RATE * (x.T @ ((chance - labels) * each))
+    return float(coefficients[0]), float(coefficients[1])
+
+
+def answer_figures(answers: list[tuple[Sample, Picker]], ratio: float, max_statements: int) -> tuple[float, float]:
+    """Key facts held and median words of the answers each picker would compose for its question (a statement quoted
+    once, its citation mark counted as a word as the eval counts it)."""
     shares, words = [], []
-    for sample in samples:
+    for sample, picker in answers:
         if not sample.answered:
             shares.append(0.0)
             continue
         scores = np.array([picker.score(tuple(row)) for row in sample.features])
         chosen: list[int] = []
         for i in np.argsort(-scores):
-            if len(chosen) == max_statements or scores[i] < scores.max() - margin:
+            if len(chosen) == max_statements or not worth_quoting(scores[i], scores.max(), ratio):
                 break
             if sample.texts[i] not in {sample.texts[j] for j in chosen}:
                 chosen.append(i)
         shares.append(float(sample.facts[chosen].any(axis=0).mean()))
-        words.append(sum(len(sample.texts[i].split()) for i in chosen))
+        words.append(sum(len(sample.texts[i].split()) + 1 for i in chosen))  # and the [n] citing each (as the eval counts)
     return statistics.mean(shares), statistics.median(words) if words else 0.0
 
 
 def out_of_fold(samples: list[Sample], max_statements: int) -> dict[float, dict[str, tuple[float, float]]]:
-    """For each margin, each set's key facts and median words with every question answered by a fold that did not
-    see it."""
+    """For each ratio, each set's key facts and median words with every question answered by the picker of a fold
+    that did not see it."""
     order = np.random.default_rng(0).permutation(len(samples))
     folds = [set(part.tolist()) for part in np.array_split(order, FOLDS)]
     pickers = [fit([s for i, s in enumerate(samples) if i not in fold]) for fold in folds]
-    figures = {}
-    for margin in MARGINS:
-        by_set: dict[str, list[tuple[float, float, int]]] = {}
-        for fold, picker in zip(folds, pickers):
-            held = [samples[i] for i in sorted(fold)]
-            for name in sorted({s.set_name for s in held}):
-                part = [s for s in held if s.set_name == name]
-                by_set.setdefault(name, []).append((*answer_figures(part, picker, margin, max_statements), len(part)))
-        figures[margin] = {
-            name: (sum(k * n for k, _, n in parts) / sum(n for *_, n in parts), statistics.median(w for _, w, _ in parts))
-            for name, parts in by_set.items()
-        }
-    return figures
+    held_out_by = {i: picker for fold, picker in zip(folds, pickers) for i in fold}
+    names = sorted({s.set_name for s in samples})
+    return {
+        ratio: {name: answer_figures([(s, held_out_by[i]) for i, s in enumerate(samples) if s.set_name == name],
+                                     ratio, max_statements) for name in names}
+        for ratio in RATIOS
+    }
 
 
-def choose_margin(figures: dict[float, dict[str, tuple[float, float]]]) -> float:
-    """The margin with the most key facts (mean over sets) whose median answer is short enough on every set."""
-    short = [m for m, sets in figures.items() if all(words <= MAX_MEDIAN_WORDS for _, words in sets.values())]
-    return max(short or [min(figures)], key=lambda m: statistics.mean(k for k, _ in figures[m].values()))
+def choose_ratio(figures: dict[float, dict[str, tuple[float, float]]]) -> float:
+    """The ratio with the most key facts (mean over sets) whose median answer is short enough on every set; of equals,
+    the higher ratio (the shorter answers)."""
+    short = [r for r, sets in figures.items() if all(words <= MAX_MEDIAN_WORDS for _, words in sets.values())]
+    return max(short or [max(figures)], key=lambda r: (statistics.mean(k for k, _ in figures[r].values()), r))
 
 
 def fit_picker(paths: list[Path] | None = None, settings: Settings | None = None, out: Path = PICKER_FILE) -> str:
     settings = settings or Settings()
     samples = collect(Navigator(settings), paths or DEFAULT_SETS)
     figures = out_of_fold(samples, settings.answer_sentences)
-    margin = choose_margin(figures)
-    picker = fit(samples, margin)
+    ratio = choose_ratio(figures)
+    picker = fit(samples, ratio)
     picker.save(out)
-    report = report_lines(figures, margin, picker, len(samples))
+    report = report_lines(figures, ratio, picker, len(samples))
     runs = PROJECT_ROOT / "eval" / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     (runs / "picker.md").write_text(report, encoding="utf-8")
     return report
 
 
-def report_lines(figures, margin: float, picker: Picker, questions: int) -> str:
+def report_lines(figures, ratio: float, picker: Picker, questions: int) -> str:
     names = sorted(next(iter(figures.values())))
     lines = [f"# Sentence picker, fitted on {questions} answerable questions", "",
-             f"Out of fold ({FOLDS} folds): key facts in the answer / median words, by margin; chosen {margin} "
-             f"(median at most {MAX_MEDIAN_WORDS} words on every set).", "",
-             "| margin | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
-    for m, sets in figures.items():
-        lines.append(f"| {m}{' (chosen)' if m == margin else ''} | "
+             f"Out of fold ({FOLDS} folds): key facts in the answer / median words, by ratio (a statement is quoted when "
+             f"at least that share as likely to hold a key fact as the best); chosen {ratio} (median at most {MAX_MEDIAN_WORDS} words on every set).", "",
+             "| ratio | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
+    for r, sets in figures.items():
+        lines.append(f"| {r}{' (chosen)' if r == ratio else ''} | "
                      + " | ".join(f"{sets[n][0]:.3f} / {sets[n][1]:.0f}" for n in names) + " |")
     lines += ["", "| feature | weight |", "| --- | --- |"]
     lines += [f"| {name} | {weight:+.2f} |" for name, weight in zip(picker.features, picker.weights)]
+    lines.append(f"| (bias) | {picker.bias:+.2f} |")
     return "\n".join(lines) + "\n"

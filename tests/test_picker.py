@@ -1,5 +1,6 @@
-"""The sentence picker's fit: it learns which features mark the statement holding the key facts, the margin is the
-one within the word limit, and weights fitted for other features are refused. Real fitting code, small data."""
+"""The sentence picker's fit: it learns which features mark the statement holding the key facts, its scores are
+chances, the ratio is the one within the word limit, and weights fitted for another picker are refused. Real fitting
+code, small data."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from assistant.answer.picker import FEATURES, PICKER_FILE, load_picker
-from eval.picker import MAX_MEDIAN_WORDS, Sample, answer_figures, choose_margin, fit
+from assistant.answer.picker import FEATURES, PICKER_FILE, load_picker, worth_quoting
+from eval.picker import MAX_MEDIAN_WORDS, Sample, answer_figures, choose_ratio, fit
 
 pytestmark = pytest.mark.fast
 
@@ -29,24 +30,39 @@ def samples(count: int = 40) -> list[Sample]:
 
 
 def test_the_fit_learns_the_feature_that_marks_the_answer_and_picks_it():
-    picker = fit(samples(), margin=0.0)
+    picker = fit(samples(), ratio=1.0)
     weights = dict(zip(FEATURES, picker.weights))
     assert weights["ask_words"] == max(weights.values()) > 0
     held_out = samples(20)  # answered by the fitted weights alone: every answer holds its key fact
-    key_facts, words = answer_figures(held_out, picker, margin=0.0, max_statements=4)
-    assert key_facts == 1.0 and words == len("statement 0 of question 1".split())  # that statement alone
+    key_facts, words = answer_figures([(s, picker) for s in held_out], ratio=1.0, max_statements=4)
+    assert key_facts == 1.0 and words == len("statement 0 of question 1 [1]".split())  # that statement alone
 
 
-def test_the_margin_is_the_best_whose_answers_are_short_enough_on_every_set():
-    figures = {1.0: {"a": (0.70, 60), "b": (0.80, 50)}, 2.0: {"a": (0.78, 100), "b": (0.84, 90)},
-               3.0: {"a": (0.80, MAX_MEDIAN_WORDS + 1), "b": (0.90, 100)}}
-    assert choose_margin(figures) == 2.0
+def test_a_score_is_the_chance_of_a_key_fact_and_a_lower_ratio_quotes_more():
+    picker = fit(samples(), ratio=1.0)
+    rows = [tuple(row) for row in samples(1)[0].features]
+    chances = [picker.score(row) for row in rows]
+    assert all(0.0 < chance < 1.0 for chance in chances)
+    assert max(chances) == chances[0] > 0.5  # the statement holding the fact, and likely to
+    assert picker.bias < 0  # one statement in six holds the fact: below even odds before the features speak
+    quoted = {ratio: sum(worth_quoting(c, max(chances), ratio) for c in chances) for ratio in (1.0, 0.1, 0.0)}
+    assert quoted[1.0] == 1 and quoted[0.0] == len(chances) and quoted[1.0] <= quoted[0.1] <= quoted[0.0]
 
 
-def test_the_shipped_weights_fit_these_features_and_others_are_refused(tmp_path):
+def test_the_ratio_is_the_best_whose_answers_are_short_enough_on_every_set():
+    figures = {0.5: {"a": (0.70, 60), "b": (0.80, 50)}, 0.3: {"a": (0.78, 100), "b": (0.84, 90)},
+               0.2: {"a": (0.80, MAX_MEDIAN_WORDS + 1), "b": (0.90, 100)}, 0.4: {"a": (0.78, 90), "b": (0.84, 80)}}
+    assert choose_ratio(figures) == 0.4  # as many key facts as 0.3, in shorter answers
+
+
+@pytest.mark.parametrize("stale", [
+    lambda d: d.update(features=d["features"][:-1]),  # fitted for other features
+    lambda d: (d.pop("bias"), d.pop("ratio"), d.update(margin=2.5)),  # the soft-max picker's file
+])
+def test_the_shipped_weights_fit_this_picker_and_others_are_refused(tmp_path, stale):
     assert load_picker(PICKER_FILE).features == FEATURES
-    stale = json.loads(PICKER_FILE.read_text())
-    stale["features"] = stale["features"][:-1]
-    (tmp_path / "picker.json").write_text(json.dumps(stale))
+    data = json.loads(PICKER_FILE.read_text())
+    stale(data)
+    (tmp_path / "picker.json").write_text(json.dumps(data))
     with pytest.raises(ValueError, match="fit-picker"):
         load_picker(tmp_path / "picker.json")

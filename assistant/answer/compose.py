@@ -9,7 +9,7 @@ from functools import cached_property
 
 from assistant.question.asks import own_words
 from assistant.question.instructions import reads_as_instruction
-from assistant.answer.picker import PICKER_FILE, Picker, load_picker
+from assistant.answer.picker import PICKER_FILE, Picker, load_picker, worth_quoting
 from assistant.records import Asks, Passage
 from assistant.search.retrieve import TermStatistics
 from assistant.settings import Settings
@@ -137,29 +137,29 @@ def score_statements(
     """Each statement scored by the picker from what it shares with the question (see ``statement_features``), its
     words weighed by ``statistics`` (the question's candidate passages: retrieve.Neighbourhood); a list the ask does
     not ask for keeps only the items that bear on it."""
-    ask_weight = {term: statistics.idf(term) for term in query_terms if term in focus or not focus}
-    context_weight = {term: statistics.idf(term) for term in query_terms if term not in ask_weight}
+    weight = {term: statistics.idf(term) for term in query_terms}
+    ask_weight = {term: idf for term, idf in weight.items() if term in focus or not focus}
     scored = []
     for statement in statements:
-        features = statement_features(statement, asks, ask_weight, context_weight, sentence_sims)
-        trimmed = _items_that_bear_on_the_ask(statement, asks, ask_weight | context_weight, sentence_sims,
-                                              item_keep_ratio)
+        features = statement_features(statement, asks, ask_weight, sentence_sims)
+        trimmed = _items_that_bear_on_the_ask(statement, asks, weight, sentence_sims, item_keep_ratio)
         scored.append(replace(trimmed, score=picker.score(features), features=features))
     return scored
 
 
 def statement_features(statement: Statement, asks: Asks, ask_weight: dict[str, float],
-                       context_weight: dict[str, float], sentence_sims: dict[str, list[float]]) -> tuple[float, ...]:
-    """What the picker weighs (in ``FEATURES`` order): the ask's own words it holds and those only of the situation or
-    earlier questions (IDF-weighted shares), its meaning's closeness to the question, its neighbours' (an answer
-    often follows the sentence that matches: "The following seven areas ... . Improving quality ... is at the heart
-    of each one."), the evidence rank, whether it gives the kind of answer asked for, and its shape."""
+                       sentence_sims: dict[str, list[float]]) -> tuple[float, ...]:
+    """What the picker weighs (in ``FEATURES`` order): the ask's own words it holds (an IDF-weighted share; the words
+    only of the situation or earlier questions earned nothing out of fold, ADR 0016), its meaning's closeness to the
+    question, its neighbours' (an answer often follows the sentence that matches: "The following seven areas ... .
+    Improving quality ... is at the heart of each one."), the evidence rank, whether it gives the kind of answer asked
+    for, and its shape (its length is left out: longer statements hold more facts but cost words, and without it
+    the answers held more key facts within the word limit out of fold)."""
     sims = sentence_sims.get(statement.passage.chunk_id) or []
     before = statement.index - 1
     after = statement.index + statement.span
     return (
         _share(ask_weight, statement.words),
-        _share(context_weight, statement.words),
         _similarity(statement, sentence_sims),
         sims[before] if 0 <= before < len(sims) else 0.0,
         sims[after] if after < len(sims) else 0.0,
@@ -168,7 +168,6 @@ def statement_features(statement: Statement, asks: Asks, ask_weight: dict[str, f
         float(len(statement.text.split()) < 5 and not statement.items),
         float(len(statement.items) >= 2),
         float(statement.index == 0),
-        min(len(" ".join((statement.text, *statement.items)).split()), 200) / 100,
     )
 
 
@@ -230,12 +229,13 @@ def is_reading_line(statement: Statement) -> bool:
     return bool(READING_LINE.search(statement.text) or READING_SECTION.search(statement.passage.section))
 
 
-def choose_statements(scored: list[Statement], max_statements: int, max_items: int, margin: float) -> list[Statement]:
-    """The best sentence, plus others within ``margin`` of its score that say something new, in reading order."""
+def choose_statements(scored: list[Statement], max_statements: int, max_items: int, ratio: float) -> list[Statement]:
+    """The best sentence, plus others at least ``ratio`` times as likely to hold a key fact that say something new,
+    in reading order."""
     ranked = sorted(scored, key=lambda s: s.score, reverse=True)
     chosen: list[Statement] = []
     for statement in ranked:
-        if len(chosen) == max_statements or statement.score < ranked[0].score - margin:
+        if len(chosen) == max_statements or not worth_quoting(statement.score, ranked[0].score, ratio):
             break
         if any(_repeats(statement, earlier) for earlier in chosen):
             continue
@@ -302,5 +302,5 @@ def compose_extractive(
     picker = load_picker(settings.answer_picker or PICKER_FILE)
     scored = score_statements(candidates, asks, query_terms, sentence_sims, statistics, picker, focus,
                               settings.answer_item_keep_ratio)
-    chosen = choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.margin)
+    chosen = choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.ratio)
     return answer_every_part(chosen, scored, asks, statistics), scored
