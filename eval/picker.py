@@ -22,8 +22,8 @@ import numpy as np
 from assistant.navigator import Navigator
 from assistant.answer.picker import PICKER_FILE, Picker, worth_quoting
 from assistant.settings import PROJECT_ROOT, Settings
-from eval.dataset import load_questions
 from eval.metrics import normalise
+from eval.runner import answered_questions
 
 DEFAULT_SETS = [PROJECT_ROOT / "eval" / name for name in
                 ("questions.jsonl", "officer_questions_a.jsonl", "officer_questions_b.jsonl")]
@@ -54,16 +54,11 @@ class Sample:
 
 def collect(navigator: Navigator, paths: list[Path]) -> list[Sample]:
     samples = []
-    for path in paths:
-        for question in load_questions(path):
-            if not question.answerable or not question.key_facts:
-                continue
-            answer = navigator.ask(question.question, question.history)
-            if not answer.candidates:
-                continue
+    for set_name, question, answer in answered_questions(navigator, paths):
+        if question.key_facts and answer.candidates:
             facts = [normalise(fact) for fact in question.key_facts]
             samples.append(Sample(
-                set_name=path.stem,
+                set_name=set_name,
                 answered=answer.status != "not_covered",
                 features=np.array([c.features for c in answer.candidates], dtype=float),
                 facts=np.array([[fact in normalise(c.text) for fact in facts] for c in answer.candidates]),

@@ -22,9 +22,9 @@ import numpy as np
 from assistant.navigator import Navigator
 from assistant.search.rescore import combine, weights_for
 from assistant.settings import PROJECT_ROOT, Settings
-from eval.dataset import load_questions
 from eval.metrics import first_relevant_rank, relevance
 from eval.picker import DEFAULT_SETS
+from eval.runner import answered_questions
 
 GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 1.0)
 FOLDS = 4
@@ -46,14 +46,11 @@ class Sample:
 
 def collect(navigator: Navigator, paths: list[Path]) -> list[Sample]:
     samples = []
-    for path in paths:
-        for question in load_questions(path):
-            if not question.answerable or not question.evidence:
-                continue
-            rescored = [p for p in navigator.ask(question.question, question.history).rescored if p.signals]
-            if len(rescored) > 1:
-                samples.append(Sample(path.stem, np.array([p.signals for p in rescored]),
-                                      tuple(relevance([p.text for p in rescored], question.evidence))))
+    for set_name, question, answer in answered_questions(navigator, paths):
+        rescored = [p for p in answer.rescored if p.signals]
+        if question.evidence and len(rescored) > 1:
+            samples.append(Sample(set_name, np.array([p.signals for p in rescored]),
+                                  tuple(relevance([p.text for p in rescored], question.evidence))))
     return samples
 
 

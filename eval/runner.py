@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
 
 from assistant.navigator import Navigator
+from assistant.records import Answer
 from eval.dataset import EvalQuestion, load_questions
 from assistant.question.privacy import find_personal_data
 from eval.metrics import entity_precision_recall, normalise, precision_recall, score_row, summarise
 from eval.report import write_report
+
+
+def answered_questions(navigator: Navigator, paths: list[Path]) -> Iterator[tuple[str, EvalQuestion, Answer]]:
+    """Every answerable question of the sets, asked once, with its set's name: what the fits learn from."""
+    for path in paths:
+        for question in load_questions(path):
+            if question.answerable:
+                yield path.stem, question, navigator.ask(question.question, question.history)
 
 
 def answer_row(navigator: Navigator, question: EvalQuestion, engine: str) -> dict:
