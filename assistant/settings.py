@@ -97,7 +97,7 @@ class Settings(BaseSettings):
 
     # --- answering
     max_question_chars: int = 1000
-    answer_sentences: int = 4
+    answer_sentences: int = 6
     answer_list_items: int = 10
     answer_picker: Path | None = Field(None, description="the sentence picker's fitted weights and ratio "
                                        "(`python -m eval fit-picker`); else the shipped assistant/answer/picker.json")
