@@ -101,15 +101,19 @@ def calibrate(scores: np.ndarray, labels: np.ndarray, each: np.ndarray) -> tuple
     return float(coefficients[0]), float(coefficients[1])
 
 
-def answer_figures(answers: list[tuple[Sample, Picker]], ratio: float, max_statements: int) -> tuple[float, float]:
-    """Key facts held and median words of the answers each picker would compose for its question (a statement quoted
-    once, its citation mark counted as a word as the eval counts it)."""
+def chances(picker: Picker, sample: Sample) -> np.ndarray:
+    """The picker's score of each of the sample's candidates."""
+    return np.array([picker.score(tuple(row)) for row in sample.features])
+
+
+def answer_figures(answers: list[tuple[Sample, np.ndarray]], ratio: float, max_statements: int) -> tuple[float, float]:
+    """Key facts held and median words of the answers composed from each question's candidate scores (a statement
+    quoted once, its citation mark counted as a word as the eval counts it)."""
     shares, words = [], []
-    for sample, picker in answers:
+    for sample, scores in answers:
         if not sample.answered:
             shares.append(0.0)
             continue
-        scores = np.array([picker.score(tuple(row)) for row in sample.features])
         chosen: list[int] = []
         for i in np.argsort(-scores):
             if len(chosen) == max_statements or not worth_quoting(scores[i], scores.max(), ratio):
@@ -117,7 +121,7 @@ def answer_figures(answers: list[tuple[Sample, Picker]], ratio: float, max_state
             if sample.texts[i] not in {sample.texts[j] for j in chosen}:
                 chosen.append(i)
         shares.append(float(sample.facts[chosen].any(axis=0).mean()))
-        words.append(sum(len(sample.texts[i].split()) + 1 for i in chosen))  # and the [n] citing each (as the eval counts)
+        words.append(sum(len(sample.texts[i].split()) + 1 for i in chosen))  # + 1: the [n] citing each
     return statistics.mean(shares), statistics.median(words) if words else 0.0
 
 
@@ -127,10 +131,10 @@ def out_of_fold(samples: list[Sample], max_statements: int) -> dict[float, dict[
     order = np.random.default_rng(0).permutation(len(samples))
     folds = [set(part.tolist()) for part in np.array_split(order, FOLDS)]
     pickers = [fit([s for i, s in enumerate(samples) if i not in fold]) for fold in folds]
-    held_out_by = {i: picker for fold, picker in zip(folds, pickers) for i in fold}
+    held_out = {i: chances(picker, samples[i]) for fold, picker in zip(folds, pickers) for i in fold}  # scored once
     names = sorted({s.set_name for s in samples})
     return {
-        ratio: {name: answer_figures([(s, held_out_by[i]) for i, s in enumerate(samples) if s.set_name == name],
+        ratio: {name: answer_figures([(s, held_out[i]) for i, s in enumerate(samples) if s.set_name == name],
                                      ratio, max_statements) for name in names}
         for ratio in RATIOS
     }
@@ -160,8 +164,9 @@ def fit_picker(paths: list[Path] | None = None, settings: Settings | None = None
 def report_lines(figures, ratio: float, picker: Picker, questions: int) -> str:
     names = sorted(next(iter(figures.values())))
     lines = [f"# Sentence picker, fitted on {questions} answerable questions", "",
-             f"Out of fold ({FOLDS} folds): key facts in the answer / median words, by ratio (a statement is quoted when "
-             f"at least that share as likely to hold a key fact as the best); chosen {ratio} (median at most {MAX_MEDIAN_WORDS} words on every set).", "",
+             f"Out of fold ({FOLDS} folds): key facts in the answer / median words, by ratio (a statement is quoted "
+             f"when at least that share as likely to hold a key fact as the best); chosen {ratio} (median at most "
+             f"{MAX_MEDIAN_WORDS} words on every set).", "",
              "| ratio | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
     for r, sets in figures.items():
         lines.append(f"| {r}{' (chosen)' if r == ratio else ''} | "

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.picker import FEATURES, PICKER_FILE, load_picker, worth_quoting
-from eval.picker import MAX_MEDIAN_WORDS, Sample, answer_figures, choose_ratio, fit
+from eval.picker import MAX_MEDIAN_WORDS, Sample, answer_figures, chances, choose_ratio, fit
 
 pytestmark = pytest.mark.fast
 
@@ -34,7 +34,7 @@ def test_the_fit_learns_the_feature_that_marks_the_answer_and_picks_it():
     weights = dict(zip(FEATURES, picker.weights))
     assert weights["ask_words"] == max(weights.values()) > 0
     held_out = samples(20)  # answered by the fitted weights alone: every answer holds its key fact
-    key_facts, words = answer_figures([(s, picker) for s in held_out], ratio=1.0, max_statements=4)
+    key_facts, words = answer_figures([(s, chances(picker, s)) for s in held_out], ratio=1.0, max_statements=4)
     assert key_facts == 1.0 and words == len("statement 0 of question 1 [1]".split())  # that statement alone
 
 

@@ -49,7 +49,8 @@ def worth_quoting(score: float, best: float, ratio: float) -> bool:
 def load_picker(path: Path = PICKER_FILE) -> Picker:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     lengths = {len(data.get(key, ())) for key in ("weights", "mean", "scale")}
-    if set(data) != set(Picker.__dataclass_fields__) or tuple(data["features"]) != FEATURES or lengths != {len(FEATURES)}:
+    fields = set(Picker.__dataclass_fields__)
+    if set(data) != fields or tuple(data["features"]) != FEATURES or lengths != {len(FEATURES)}:
         raise ValueError(f"{path} was not fitted for this picker (a logistic over {FEATURES}): "
                          "run `python -m eval fit-picker` to fit it again")
     return Picker(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
