@@ -126,24 +126,38 @@ def stage_latency() -> dict:
 
 def question_latency(navigator, questions: Path) -> dict:
     """Warm per-question timings over a question set, from the pipeline's own stage clock."""
+    return paired_latency({"": navigator}, questions)[""]
+
+
+def paired_latency(navigators: dict, questions: Path) -> dict[str, dict]:
+    """Warm timings of several navigators over the same questions, each question put to each of them in turn (the
+    order turned round from one question to the next), so that a machine whose speed drifts during the run slows
+    them alike and their ratio holds."""
     from eval.dataset import load_questions
 
-    navigator.ask("What is a SARC?")  # warm
-    retrieval, total = [], []
-    for question in load_questions(questions):
-        answer = navigator.ask(question.question, question.history)
-        if answer.status == "rejected":  # turned away by the guard before any search
-            continue
-        t = answer.timings_ms
-        retrieval.append(t["understand"] + t["retrieve"] + t["rescore"])
-        total.append(t["total"])
+    for navigator in navigators.values():
+        navigator.ask("What is a SARC?")  # warm
+    names = list(navigators)
+    retrieval: dict[str, list[float]] = {name: [] for name in names}
+    total: dict[str, list[float]] = {name: [] for name in names}
+    for turn, question in enumerate(load_questions(questions)):
+        for name in (names if turn % 2 == 0 else names[::-1]):
+            answer = navigators[name].ask(question.question, question.history)
+            if answer.status == "rejected":  # turned away by the guard before any search
+                continue
+            t = answer.timings_ms
+            retrieval[name].append(t["understand"] + t["retrieve"] + t["rescore"])
+            total[name].append(t["total"])
     return {
-        "questions": len(total),
-        "retrieval_p50_ms": percentile(retrieval, 50),
-        "retrieval_p95_ms": percentile(retrieval, 95),
-        "extractive_p50_ms": percentile(total, 50),
-        "extractive_p95_ms": percentile(total, 95),
-        "peak_rss_mb": peak_mb(),
+        name: {
+            "questions": len(total[name]),
+            "retrieval_p50_ms": percentile(retrieval[name], 50),
+            "retrieval_p95_ms": percentile(retrieval[name], 95),
+            "extractive_p50_ms": percentile(total[name], 50),
+            "extractive_p95_ms": percentile(total[name], 95),
+            "peak_rss_mb": peak_mb(),
+        }
+        for name in names
     }
 
 
