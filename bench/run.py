@@ -125,8 +125,9 @@ def stage_latency() -> dict:
 
 
 def question_latency(navigator, questions: Path) -> dict:
-    """Warm per-question timings over a question set, from the pipeline's own stage clock."""
-    return paired_latency({"": navigator}, questions)[""]
+    """Warm per-question timings over a question set, from the pipeline's own stage clock, and the process's peak
+    memory."""
+    return {**paired_latency({"": navigator}, questions)[""], "peak_rss_mb": peak_mb()}
 
 
 def paired_latency(navigators: dict, questions: Path) -> dict[str, dict]:
@@ -155,7 +156,6 @@ def paired_latency(navigators: dict, questions: Path) -> dict[str, dict]:
             "retrieval_p95_ms": percentile(retrieval[name], 95),
             "extractive_p50_ms": percentile(total[name], 50),
             "extractive_p95_ms": percentile(total[name], 95),
-            "peak_rss_mb": peak_mb(),
         }
         for name in names
     }
