@@ -534,7 +534,8 @@ def render_markdown(results: dict) -> str:
         f"{large['reingest']['only_that_document']}; added {large['reingest']['added']}, updated "
         f"{large['reingest']['updated']}, deleted {large['reingest']['deleted']}, unchanged {large['reingest']['unchanged']}.",
         "", "## Answers among distractors", "",
-        f"Warm latency over eval/questions.jsonl, each question put to both indexes in turn: answer p50 {large_lat['extractive_p50_ms']} ms / p95 "
+        f"Warm latency over eval/questions.jsonl, each question put to both indexes in turn: answer p50 "
+        f"{large_lat['extractive_p50_ms']} ms / p95 "
         f"{large_lat['extractive_p95_ms']} ms on the large index, {small_lat['extractive_p50_ms']} / {small_lat['extractive_p95_ms']} "
         f"ms on the guidance alone; retrieval p50 {large_lat['retrieval_p50_ms']} ms / p95 {large_lat['retrieval_p95_ms']} "
         f"ms ({small_lat['retrieval_p50_ms']} / {small_lat['retrieval_p95_ms']} ms). The dense index's graph returns "

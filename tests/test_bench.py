@@ -10,6 +10,7 @@ import pytest
 
 from bench.run import SPEED_FLAGS, machine
 
+
 @pytest.mark.fast
 def test_the_machine_line_names_cores_processor_and_the_flags_backend_speed_depends_on():
     line = machine()
