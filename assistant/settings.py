@@ -51,7 +51,14 @@ class Settings(BaseSettings):
         "or any local sentence-transformers directory or model name",
     )
     mpnet_zip_sha256: str = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
-    embedding_batch_size: int = 32
+    embedding_batch_tokens: int = Field(
+        512, gt=0, description="a model call takes texts, longest first, while rows x the longest's tokens stay within this "
+        "(assistant/search/batching.py)",
+    )
+    ingest_batch_chunks: int = Field(
+        256, gt=0, description="chunks the ingest embeds and writes at a time: a step of its progress bar, and what an "
+        "interrupted build keeps",
+    )
     embedding_backend: Literal["torch", "onnx", "onnx-int8", "openvino"] = Field(
         "torch", description="what runs the model; the exported ones must pass the quality gate (README, Performance)"
     )

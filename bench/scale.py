@@ -336,7 +336,7 @@ def stage_backend(backend: str, corpus: str, sample_path: str) -> dict:
     except BackendRejected as exc:
         rejected = str(exc)  # still timed below: the report shows what the gate turned down
         embeddings = open_exported(backend, resolve_model_path(settings), settings.model_cache_dir,
-                                   settings.embedding_batch_size)
+                                   settings.embedding_batch_tokens)
     load_s = time.perf_counter() - started
     say(f"backend {backend}: embedding {len(sample)} texts")
     started = time.perf_counter()

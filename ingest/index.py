@@ -121,7 +121,7 @@ def sync_index(
     to_embed = [chunk for cid, chunk in wanted.items() if cid not in reused and cid not in present]
     if to_embed:
         embed_texts = _timed(embed(), report)
-        batch = settings.embedding_batch_size * 8  # chunks per call: large calls pad least (length-sorted)
+        batch = settings.ingest_batch_chunks
         for start in progress(range(0, len(to_embed), batch), (len(to_embed) + batch - 1) // batch):
             report.sentences_embedded += _add_chunks(build, to_embed[start : start + batch], embed_texts)
         report.embedded = len(to_embed)

@@ -67,7 +67,7 @@ def test_a_cached_export_is_reused_without_exporting_or_gating_again(minilm_expo
     settings, folder, _ = minilm_export
     written = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
     again = load_exported("onnx", resolve_model_path(settings), settings.model_cache_dir, CORPUS,
-                          settings.embedding_batch_size, settings.embedding_min_cosine, reference=_never_called)
+                          settings.embedding_batch_tokens, settings.embedding_min_cosine, reference=_never_called)
     assert {path.name: path.stat().st_mtime_ns for path in folder.iterdir()} == written
     assert _cosines([again.embed_query(QUESTIONS[0])], [minilm_export[2].embed_query(QUESTIONS[0])])[0] > 0.99999
 

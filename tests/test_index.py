@@ -168,7 +168,7 @@ def _killed_mid_embedding(corpus, settings, batches: int):
 
 
 def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(corpus_copy, make_settings):
-    settings = make_settings(embedding_batch_size=4)  # 32 chunks a batch: the corpus takes several
+    settings = make_settings(ingest_batch_chunks=32)  # the corpus takes several batches
     chunks, embedded = _killed_mid_embedding(corpus_copy, settings, batches=3)
 
     resumed = ingest(settings, show_progress=False)
@@ -184,9 +184,9 @@ def test_a_build_killed_mid_embedding_is_resumed_embedding_only_what_it_lacks(co
 
 
 def test_a_half_made_build_with_another_graph_is_not_resumed(corpus_copy, make_settings):
-    settings = make_settings(embedding_batch_size=4)
+    settings = make_settings(ingest_batch_chunks=32)
     chunks, _ = _killed_mid_embedding(corpus_copy, settings, batches=1)
-    changed = make_settings(embedding_batch_size=4, hnsw_ef_search=settings.hnsw_ef_search + 100)
+    changed = make_settings(ingest_batch_chunks=32, hnsw_ef_search=settings.hnsw_ef_search + 100)
     report = ingest(changed, show_progress=False)
     assert report.resumed == 0 and report.embedded == len(chunks)
     build = active_collections(open_client(changed), changed)

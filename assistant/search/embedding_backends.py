@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.search.batching import TokenBatchedEmbeddings
 from assistant.search.packaged import ModelUnavailable
 from assistant.text import sentences
 
@@ -68,33 +69,16 @@ class GateVerdict:
         return self.mean_cosine >= self.threshold
 
 
-class ExportedEmbeddings(Embeddings):
+class ExportedEmbeddings(TokenBatchedEmbeddings):
     """LangChain embeddings over an exported transformer: tokenise, run, mean-pool, normalise."""
 
-    def __init__(self, model_dir: str, info: ExportInfo, run: Runner, batch_size: int, backend: str):
-        from transformers import AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    def __init__(self, model_dir: str, info: ExportInfo, run: Runner, batch_tokens: int, backend: str):
+        super().__init__(model_dir, info.dimension, batch_tokens, info.max_seq_length)
         self.info = info
         self.run = run
-        self.batch_size = batch_size
         self.backend = backend
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        # Longest first, as sentence-transformers does: texts of a batch have similar lengths, so little padding.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        vectors = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            part = order[start : start + self.batch_size]
-            vectors[part] = self._encode([texts[i] for i in part])
-        return vectors.tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         tokens = self.tokenizer(
             texts, padding=True, truncation=True, max_length=self.info.max_seq_length, return_tensors="np"
         )
@@ -110,7 +94,7 @@ def load_exported(
     model_dir: str,
     cache_dir: Path,
     corpus_dir: Path,
-    batch_size: int,
+    batch_tokens: int,
     min_cosine: float,
     reference: Callable[[], Embeddings],
 ) -> ExportedEmbeddings:
@@ -120,7 +104,7 @@ def load_exported(
     """
     folder = export_folder(cache_dir, model_dir)
     with _export_lock:
-        embeddings = open_exported(backend, model_dir, cache_dir, batch_size)
+        embeddings = open_exported(backend, model_dir, cache_dir, batch_tokens)
         verdict = stored_verdict(folder, backend, min_cosine)
         if verdict is None:
             verdict = check_quality(embeddings, reference(), gate_sentences(corpus_dir), min_cosine)
@@ -133,7 +117,7 @@ def load_exported(
     return embeddings
 
 
-def open_exported(backend: str, model_dir: str, cache_dir: Path, batch_size: int) -> ExportedEmbeddings:
+def open_exported(backend: str, model_dir: str, cache_dir: Path, batch_tokens: int) -> ExportedEmbeddings:
     """The backend's embeddings, exported first if need be, without the quality gate (benchmarks time a
     rejected backend too; everything else goes through ``load_exported``)."""
     if backend not in EXPORTED_BACKENDS:
@@ -144,7 +128,7 @@ def open_exported(backend: str, model_dir: str, cache_dir: Path, batch_size: int
     info = ExportInfo(**json.loads((folder / "export.json").read_text(encoding="utf-8")))
     if backend == "onnx-int8" and not (folder / "model-int8.onnx").exists():
         quantize_int8(folder / "model.onnx", folder / "model-int8.onnx")
-    return ExportedEmbeddings(model_dir, info, _runner(backend, folder), batch_size, backend)
+    return ExportedEmbeddings(model_dir, info, _runner(backend, folder), batch_tokens, backend)
 
 
 def export_folder(cache_dir: Path, model_dir: str) -> Path:

@@ -17,9 +17,11 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_huggingface import HuggingFaceEmbeddings
 
+from assistant.search.batching import TokenBatchedEmbeddings
 from assistant.search.embedding_backends import load_exported
 from assistant.search.packaged import ModelUnavailable, join_verified, part_files
 from assistant.settings import Settings
@@ -68,24 +70,35 @@ def assemble_mpnet(cache_dir: Path, expected_sha256: str) -> Path:
     return model_dir
 
 
-@lru_cache(maxsize=4)
-def _load(model_path: str, batch_size: int) -> HuggingFaceEmbeddings:
-    embeddings = HuggingFaceEmbeddings(
-        model_name=model_path,
-        model_kwargs={"device": "cpu"},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
-    )
-    # torch starts its thread pools lazily: pay that once here, not in the first question or ingest batch.
-    embeddings.embed_query("warm up")
-    return embeddings
+class TorchEmbeddings(TokenBatchedEmbeddings):
+    """sentence-transformers through LangChain's ``HuggingFaceEmbeddings``, one token-sized call at a time."""
+
+    def __init__(self, model_path: str, batch_tokens: int):
+        self.model = HuggingFaceEmbeddings(
+            model_name=model_path,
+            model_kwargs={"device": "cpu"},
+            # A call's texts are never split again: batch_tokens rows is more than a call can hold.
+            encode_kwargs={"normalize_embeddings": True, "batch_size": batch_tokens},
+        )
+        super().__init__(model_path, len(self.model.embed_query("warm up")), batch_tokens)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.embed_documents(texts), dtype=np.float32)
 
 
 @lru_cache(maxsize=4)
-def _load_backend(backend: str, model_path: str, cache_dir: Path, corpus_dir: Path, batch_size: int,
+def _load(model_path: str, batch_tokens: int) -> TorchEmbeddings:
+    # torch starts its thread pools lazily: the first call (in the constructor) pays for that, not the first
+    # question or ingest batch.
+    return TorchEmbeddings(model_path, batch_tokens)
+
+
+@lru_cache(maxsize=4)
+def _load_backend(backend: str, model_path: str, cache_dir: Path, corpus_dir: Path, batch_tokens: int,
                   min_cosine: float) -> Embeddings:
     embeddings = load_exported(
-        backend, model_path, cache_dir, corpus_dir, batch_size, min_cosine,
-        reference=lambda: _load(model_path, batch_size),
+        backend, model_path, cache_dir, corpus_dir, batch_tokens, min_cosine,
+        reference=lambda: _load(model_path, batch_tokens),
     )
     embeddings.embed_query("warm up")  # as for torch: the runtime's first call allocates its buffers
     return embeddings
@@ -95,8 +108,8 @@ def load_embeddings(settings: Settings) -> Embeddings:
     """The LangChain embeddings object for the configured model and backend, shared across the process."""
     model_path = resolve_model_path(settings)
     if settings.embedding_backend == "torch":
-        return _load(model_path, settings.embedding_batch_size)
+        return _load(model_path, settings.embedding_batch_tokens)
     return _load_backend(
         settings.embedding_backend, model_path, settings.model_cache_dir, settings.corpus_dir,
-        settings.embedding_batch_size, settings.embedding_min_cosine,
+        settings.embedding_batch_tokens, settings.embedding_min_cosine,
     )
