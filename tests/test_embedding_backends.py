@@ -72,6 +72,17 @@ def test_a_cached_export_is_reused_without_exporting_or_gating_again(minilm_expo
     assert _cosines([again.embed_query(QUESTIONS[0])], [minilm_export[2].embed_query(QUESTIONS[0])])[0] > 0.99999
 
 
+def test_embedding_leaves_the_shared_tokenizers_settings_as_they_were(minilm_export):
+    # The page's threads share the tokenizer, whose truncation and padding settings persist between calls: a call
+    # that changed them would change another thread's call mid-way.
+    embeddings = minilm_export[2]
+    backend = embeddings.tokenizer.backend_tokenizer
+    embeddings.embed_documents(QUESTIONS)
+    settings = (backend.truncation, backend.padding)
+    embeddings.embed_documents(gate_sentences(CORPUS, limit=40))  # several calls of several lengths
+    assert (backend.truncation, backend.padding) == settings and backend.padding is None
+
+
 def test_the_quality_gate_refuses_int8_mpnet_which_drifts_and_remembers_why(mpnet_cache):
     settings = Settings(embedding_backend="onnx-int8", corpus_dir=CORPUS, model_cache_dir=mpnet_cache)
     with pytest.raises(BackendRejected, match=r"'onnx-int8' drifts from torch: mean cosine 0\.[0-8]\d* on \d+ corpus"):

@@ -41,10 +41,16 @@ class TokenBatchedEmbeddings(Embeddings):
         self.batch_tokens = batch_tokens
         self.max_length = max_length
 
+    def tokenize(self, texts: list[str]):
+        """Token ids, unpadded. Always with these settings: a fast tokenizer keeps its truncation and padding
+        settings between calls, and the page's threads share it, so a call with other settings would change
+        another thread's mid-way (pad with ``tokenizer.pad``, which leaves them alone)."""
+        return self.tokenizer(texts, truncation=True, max_length=self.max_length)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        counts = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]]
+        counts = [len(ids) for ids in self.tokenize(texts)["input_ids"]]
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for batch in batches_by_tokens(counts, self.batch_tokens):
             vectors[batch] = self.encode([texts[i] for i in batch])

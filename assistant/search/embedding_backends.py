@@ -79,9 +79,7 @@ class ExportedEmbeddings(TokenBatchedEmbeddings):
         self.backend = backend
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        tokens = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.info.max_seq_length, return_tensors="np"
-        )
+        tokens = self.tokenizer.pad(self.tokenize(texts), return_tensors="np")
         hidden = self.run({name: tokens[name].astype(np.int64) for name in self.info.inputs})
         mask = tokens["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
