@@ -3,7 +3,7 @@
 A call's cost grows with its rows times its longest row (every row is padded to it). On this machine's two cores a
 call of about 512 tokens embeds twice the texts per second of sentence-transformers' 32-text calls, which put 32
 chunks of 200 tokens each into one call; short sentences, on the other hand, are best taken many at a time
-(``make bench``; README, Performance). So texts are taken longest first, and a call takes as many as keep rows x
+(ADR 0017). So texts are taken longest first, and a call takes as many as keep rows x
 longest within ``embedding_batch_tokens``.
 """
 
