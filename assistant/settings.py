@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     )
     mpnet_zip_sha256: str = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
     embedding_batch_tokens: int = Field(
-        512, gt=0, description="a model call takes texts, longest first, while rows x the longest's tokens stay within this "
+        512, gt=0,
+        description="a model call takes texts, longest first, while rows x the longest's tokens stay within this "
         "(assistant/search/batching.py)",
     )
     ingest_batch_chunks: int = Field(
