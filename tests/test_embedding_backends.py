@@ -13,6 +13,7 @@ from assistant.search.embedding_backends import (
     export_folder,
     gate_sentences,
     load_exported,
+    stored_verdict,
 )
 from assistant.search.embeddings import load_embeddings, resolve_model_path
 from assistant.search.packaged import ModelUnavailable
@@ -100,13 +101,15 @@ def test_int8_mpnet_passes_the_gate_and_a_stricter_gate_refuses_it_remembering_w
                       reference=_never_called)
 
 
-def test_openvino_passes_the_gate_on_the_default_model_and_answers_as_torch(indexed_settings, navigator, mpnet_cache):
+@pytest.mark.parametrize("backend", ["openvino", "onnx-int8"])
+def test_the_faster_backends_pass_the_gate_on_the_default_model_and_answer_as_torch(backend, indexed_settings, navigator,
+                                                                                    mpnet_cache):
     from assistant.navigator import Navigator
 
-    settings = indexed_settings.model_copy(update={"embedding_backend": "openvino", "model_cache_dir": mpnet_cache})
+    settings = indexed_settings.model_copy(update={"embedding_backend": backend, "model_cache_dir": mpnet_cache})
     fast = Navigator(settings)
     folder = export_folder(mpnet_cache, resolve_model_path(settings))
-    assert json.loads((folder / "gate-openvino.json").read_text())["mean_cosine"] >= 0.99
+    assert stored_verdict(folder, backend, settings.embedding_min_cosine).mean_cosine >= 0.99
     for question in QUESTIONS:
         assert fast.ask(question).answer == navigator.ask(question).answer
 
