@@ -6,10 +6,13 @@ import pytest
 
 from assistant.question.asks import read_question
 from assistant.answer.cite import attach_citations
-from assistant.answer.compose import answer_every_part, candidate_statements, score_statements
+from assistant.answer.compose import (
+    answer_every_part, candidate_statements, compose_extractive, is_reading_line, score_statements,
+)
 from assistant.answer.picker import load_picker
 from assistant.records import Passage
 from assistant.search.retrieve import ChunkStore
+from assistant.settings import Settings
 from assistant.text import terms
 
 EARLIER = "What do organisations do when money gets tight?"
@@ -87,3 +90,43 @@ def test_each_part_of_a_message_that_asks_two_things_is_answered():
                    "How long was the initial partnership meant to last? List them all."):
         one = read_question(single, store.document_frequency, {}, {})
         assert answer_every_part(first_part_only, scored, one, store) == first_part_only
+
+
+@pytest.mark.fast
+def test_a_list_introduced_as_further_resources_is_quoted_only_when_reading_is_asked_for():
+    text = ("There is variation across the country in how services are designed, based on local need.\n\n"
+            "More information is available about ICS structures from the following resources:\n\n"
+            "- NHS England's journey towards integrated care\n- The Kings Fund report on integrated care")
+    store = ChunkStore(["c1"], [text], [{"source": "tool", "position": 0}])
+
+    def quoted(question: str) -> list[str]:
+        asks = read_question(question, store.document_frequency, {}, {})
+        statements, _ = compose_extractive([store.passage(0)], asks, terms(question), {}, store, Settings(),
+                                           focus=terms(question))
+        return [statement.text for statement in statements]
+
+    listed = [st for st in candidate_statements([store.passage(0)]) if st.items]
+    assert len(listed) == 1 and is_reading_line(listed[0])
+    assert not any("following resources" in text for text in quoted("Why do ICS structures vary across the country?"))
+    assert any("following resources" in text for text in quoted("Where can I read more about ICS structures?"))
+
+
+@pytest.mark.fast
+def test_an_introduction_whose_list_is_past_the_passage_end_is_not_quoted_alone():
+    first = Passage("c1", "ICSs replaced CCGs in July 2022.\n\nAs statutory NHS bodies, ICSs will:", "tool", "Tool", "", 0)
+    second = Passage("c2", "- Hold budgets and directly employ staff\n- Develop a capital plan", "tool", "Tool", "", 1)
+    alone = [statement.text for statement in candidate_statements([first])]
+    assert alone == ["ICSs replaced CCGs in July 2022."]
+    with_list = candidate_statements([first, second])
+    assert with_list[-1].text == "As statutory NHS bodies, ICSs will:" and len(with_list[-1].items) == 2
+
+
+@pytest.mark.fast
+def test_an_aside_in_brackets_is_quoted_with_the_sentence_it_belongs_to():
+    text = ("“You need a lot of trust and maturity, and we’re not quite there yet.”\n(ICB stakeholder)\n\n"
+            "Funding was the second barrier.")
+    statements = candidate_statements([Passage("c1", text, "guide", "Guide", "", 0)])
+    assert [statement.text for statement in statements] == [
+        "“You need a lot of trust and maturity, and we’re not quite there yet.” (ICB stakeholder)",
+        "Funding was the second barrier.",
+    ]

@@ -19,6 +19,8 @@ SENTENCE_ENDINGS = (".", "!", "?", ":", ";", "”", '"', ")", "’")
 STUB_WORDS = 5  # "It aims to:" says nothing without the sentence before it
 MAX_SPAN = 3
 MIN_PART_WORDS = 2  # words of its own that make a part of a message an ask of its own
+# A line wholly in brackets ("(ICB stakeholder)") is an aside on the sentence before it: who said it, where to look.
+ASIDE = re.compile(r"\([^()]*\)")
 # A sentence opening with one of these points back ("These were building relationships, ...", "Reasons for this").
 POINTS_BACK = re.compile(r"^(These|This|They|Those|Such|Its|Their|It)\b|^\w+(?: \w+)? (?:for|of|to) (?:this|these|that)\b")
 # What a sentence that gives each kind of answer contains: preferred when choosing sentences.
@@ -29,7 +31,8 @@ GIVES = {
     "amount": COUNT,
     "percentage": re.compile(r"\d\s?%|\bper ?cent\b", re.I),
 }
-# A reading-list line ("NHS England (2021), Building strong integrated care systems everywhere ..."): quoted only
+# A reading-list line ("NHS England (2021), Building strong integrated care systems everywhere ..."), a section of
+# them, or a list introduced as one ("More information is available ... from the following resources:"): quoted only
 # when reading is what is asked for.
 READING_LINE = re.compile(r"^[^.?!]{2,80}\(\d{4}\)[,.]|^\W*(?:https?://|www\.)")
 READING_SECTION = re.compile(r"\b(further (resources|reading|information)|references|bibliography|resources)\b", re.I)
@@ -70,7 +73,8 @@ class Statement:
 def candidate_statements(evidence: list[Passage]) -> list[Statement]:
     """Every sentence of the evidence, grouped so that each statement can be read on its own:
     a list joins the sentence that introduces it, and a stub ("It aims to:"), a sentence that points
-    back ("These were ...") or one that a colon introduces joins the sentence before it."""
+    back ("These were ..."), one that a colon introduces or an aside in brackets joins the sentence before it.
+    An introduction whose list lies outside the evidence (past the passage's end) is left out: it says nothing."""
     statements: list[Statement] = []
     for rank, passage in enumerate(evidence):
         units = sentences(passage.text)
@@ -93,9 +97,11 @@ def candidate_statements(evidence: list[Passage]) -> list[Statement]:
                 statements[-1] = replace(
                     last, text=f"{last.text} {unit}", span=last.span + 1, joined=(*last.quotes, unit)
                 )
+            elif ASIDE.fullmatch(unit):
+                continue  # an aside that cannot join its sentence says nothing alone
             else:
                 statements.append(Statement(unit, passage, rank, index))
-    return statements
+    return [st for st in statements if st.items or not st.text.endswith(":")]
 
 
 def _in_run_of_lines(units: list[str], index: int) -> bool:
@@ -111,7 +117,7 @@ def _leans_on(last: Statement, unit: str, passage: Passage) -> bool:
         return False
     stub = unit.endswith(":") and len(unit.split()) <= STUB_WORDS
     introduced = last.text.endswith(":")  # "... whose core vision and mission is as follows:" then its text
-    return stub or introduced or bool(POINTS_BACK.match(unit))
+    return stub or introduced or bool(POINTS_BACK.match(unit) or ASIDE.fullmatch(unit))
 
 
 def _continues_list(statement: Statement, passage: Passage) -> bool:
@@ -165,7 +171,6 @@ def statement_features(statement: Statement, asks: Asks, ask_weight: dict[str, f
         sims[after] if after < len(sims) else 0.0,
         1 / (1 + statement.rank),
         float(_gives_what_is_wanted(asks, statement)),
-        float(len(statement.text.split()) < 5 and not statement.items),
         float(len(statement.items) >= 2),
         float(statement.index == 0),
     )
@@ -226,7 +231,8 @@ def wants_list(asks: Asks) -> bool:
 
 
 def is_reading_line(statement: Statement) -> bool:
-    return bool(READING_LINE.search(statement.text) or READING_SECTION.search(statement.passage.section))
+    return bool(READING_LINE.search(statement.text) or READING_SECTION.search(statement.passage.section)
+                or (statement.items and READING_SECTION.search(statement.text)))
 
 
 def choose_statements(scored: list[Statement], max_statements: int, max_items: int, ratio: float) -> list[Statement]:

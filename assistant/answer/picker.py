@@ -13,7 +13,7 @@ from pathlib import Path
 # The order of compose.statement_features.
 FEATURES = (
     "ask_words", "similarity", "before_similarity", "after_similarity", "evidence_rank",
-    "gives_kind", "too_short", "is_list", "opens_passage",
+    "gives_kind", "is_list", "opens_passage",
 )
 PICKER_FILE = Path(__file__).with_name("picker.json")
 
