@@ -1,6 +1,6 @@
 """Fit the sentence picker (assistant/answer/picker.json) on the labelled question sets, and report it out of fold.
 
-    python -m eval fit-picker [QUESTIONS.jsonl ...]     (default: the own set and both officer sets)
+    python -m eval fit-picker [QUESTIONS.jsonl ...]     (default: the own set and the officer sets)
 
 Every answerable question is asked once; each candidate statement the picker scored is labelled by whether it
 holds a key fact. The weights maximise, question by question, the chance that the top-scored statement holds a key
@@ -22,15 +22,13 @@ import numpy as np
 from assistant.navigator import Navigator
 from assistant.answer.picker import PICKER_FILE, Picker, worth_quoting
 from assistant.settings import PROJECT_ROOT, Settings
+from eval.dataset import REPORTED_SETS
 from eval.metrics import normalise
 from eval.runner import answered_questions
 
-DEFAULT_SETS = [PROJECT_ROOT / "eval" / name for name in
-                ("questions.jsonl", "officer_questions_a.jsonl", "officer_questions_b.jsonl")]
+DEFAULT_SETS = [path for paths in REPORTED_SETS.values() for path in paths]
 RATIOS = tuple(round(0.1 + 0.025 * step, 3) for step in range(21))  # 0.1 to 0.6
 MAX_MEDIAN_WORDS = 110  # issue 13's target for officer questions, held on every set
-# A set is what `make eval` reports as one (and the CI gate holds): the two officer files are one set there.
-REPORTED_AS = {"officer_questions_a": "officer", "officer_questions_b": "officer"}
 FOLDS = 5
 L2 = 0.01
 ITERATIONS = 400
@@ -60,7 +58,7 @@ def collect(navigator: Navigator, paths: list[Path]) -> list[Sample]:
         if question.key_facts and answer.candidates:
             facts = [normalise(fact) for fact in question.key_facts]
             samples.append(Sample(
-                set_name=REPORTED_AS.get(set_name, set_name),
+                set_name=set_name,
                 answered=answer.status != "not_covered",
                 features=np.array([c.features for c in answer.candidates], dtype=float),
                 facts=np.array([[fact in normalise(c.text) for fact in facts] for c in answer.candidates]),

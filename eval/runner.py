@@ -12,18 +12,19 @@ from tqdm import tqdm
 
 from assistant.navigator import Navigator
 from assistant.records import Answer
-from eval.dataset import EvalQuestion, load_questions
+from eval.dataset import EvalQuestion, load_questions, reported_set
 from assistant.question.privacy import find_personal_data
 from eval.metrics import entity_precision_recall, normalise, precision_recall, score_row, summarise
 from eval.report import write_report
 
 
 def answered_questions(navigator: Navigator, paths: list[Path]) -> Iterator[tuple[str, EvalQuestion, Answer]]:
-    """Every answerable question of the sets, asked once, with its set's name: what the fits learn from."""
+    """Every answerable question of the sets, asked once, with the name of the set it is reported in (the officer
+    files are one set): what the fits learn from."""
     for path in paths:
         for question in load_questions(path):
             if question.answerable:
-                yield path.stem, question, navigator.ask(question.question, question.history)
+                yield reported_set(path), question, navigator.ask(question.question, question.history)
 
 
 def answer_row(navigator: Navigator, question: EvalQuestion, engine: str) -> dict:
