@@ -68,7 +68,8 @@ bench: index browser
 	$(PY) bench/run.py
 
 # Navigator among hundreds of real documents (Debian's HTML docs, installed with apt by the benchmark) and the
-# embedding backends compared; about 19 minutes here. Writes bench/scale.json, scale.md, scale.png.
+# embedding backends compared; about 12 minutes here (19 when onnx builds the large index). Writes bench/scale.json,
+# scale.md, scale.png.
 # SCALE_ARGS="--documents 20" makes a quick run.
 bench-scale: install
 	$(PY) bench/scale.py $(SCALE_ARGS)
