@@ -28,14 +28,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import OUT, child_result, machine, peak_mb, percentile  # noqa: E402
+from bench.run import OUT, QUESTIONS, child_result, machine, peak_mb, percentile  # noqa: E402
 from eval.dataset import REPORTED_SETS, load_questions  # noqa: E402
 
 DATA = OUT / "scale-data"
 CORPUS = DATA / "corpus"
 GUIDANCE = ROOT / "corpus"
 DISTRACTOR_QUESTIONS = OUT / "distractor_questions.jsonl"
-OWN_SET = REPORTED_SETS["questions"][0]  # the latency and query-time questions
 DEBIAN_PACKAGES = ["python3.11-doc", "debian-handbook"]
 DISTRACTOR_ROOTS = [Path("/usr/share/doc/python3.11/html"), Path("/usr/share/doc/debian-handbook/html/en-US")]
 # The pages the distractor questions are about: in every selection, whatever the seed.
@@ -284,7 +283,7 @@ def stage_latency(large_index: str, small_index: str, corpus: str, backend: str)
 
     say("warm latency, each question put to the large and the guidance-only index in turn")
     return paired_latency({"large": Navigator(_settings(large_index, corpus, backend)),
-                           "small": Navigator(_settings(small_index, str(GUIDANCE), backend))}, OWN_SET)
+                           "small": Navigator(_settings(small_index, str(GUIDANCE), backend))}, QUESTIONS)
 
 
 def dense_recall(navigator, k: int = 60) -> float:
@@ -325,7 +324,7 @@ def stage_backend(backend: str, corpus: str, sample_path: str) -> dict:
 
     settings = _settings(str(DATA / "unused-index"), corpus, backend)
     sample = json.loads(Path(sample_path).read_text(encoding="utf-8"))
-    questions = [q.question for q in load_questions(OWN_SET)][:60]
+    questions = [q.question for q in load_questions(QUESTIONS)][:60]
     rejected = ""
     say(f"backend {backend}: loading (a first run exports and gates it)")
     started = time.perf_counter()

@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 
 from assistant.settings import PROJECT_ROOT, Settings
+from eval.dataset import REPORTED_SETS
 from eval.report import HEADLINE
 
-DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
+(DEFAULT_QUESTIONS,) = REPORTED_SETS["questions"]
 DEFAULT_REFUSAL_LABELS = PROJECT_ROOT / "eval" / "refusal_labels.jsonl"
 DEFAULT_PERSONAL_DATA_LABELS = PROJECT_ROOT / "eval" / "pii_labels.jsonl"
 DEFAULT_PERSONAL_DATA_HELDOUT = PROJECT_ROOT / "eval" / "pii_heldout.jsonl"

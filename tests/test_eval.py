@@ -9,12 +9,12 @@ import pytest
 
 from assistant.settings import PROJECT_ROOT
 from eval.compare import compare_runs
-from eval.dataset import load_questions
+from eval.dataset import REPORTED_SETS, load_questions
 from eval.metrics import citation_precision, holds_snippet, ndcg_at, normalise, precision_recall
 from tests.conftest import CORPUS
 
-QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
-OFFICER_QUESTIONS = sorted((PROJECT_ROOT / "eval").glob("officer_questions_*.jsonl"))
+(QUESTIONS,) = REPORTED_SETS["questions"]
+OFFICER_QUESTIONS = list(REPORTED_SETS["officer"])
 THRESHOLDS = json.loads((PROJECT_ROOT / "eval" / "thresholds.json").read_text())
 
 

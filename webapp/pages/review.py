@@ -3,7 +3,6 @@ in answers; publish or reject it. Nothing pending is used for officers' answers.
 
 import streamlit as st
 
-from assistant.settings import PROJECT_ROOT
 from ingest.documents import SourceInfo
 from ingest.library_changes import (
     awaiting_index,
@@ -14,6 +13,7 @@ from ingest.library_changes import (
     reject,
 )
 from ingest.load import UnreadableFile
+from eval.dataset import REPORTED_SETS
 from eval.impact import answer_changes
 from ingest.review import INSTRUCTION, LINK_FLAG, review_document
 from webapp.access import Permission, require
@@ -21,7 +21,7 @@ from webapp.library_view import SHOWN_KEY, run_change, show_job
 from webapp.markup import to_markdown
 from webapp.navigator_cache import app_settings, reload_navigator
 
-QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
+(QUESTIONS,) = REPORTED_SETS["questions"]
 FLAG_STYLE = {INSTRUCTION: st.error, LINK_FLAG: st.info}  # personal data: st.warning
 
 settings = app_settings()
