@@ -54,8 +54,7 @@ test-fast: install
 # answer policy's thresholds cross-validated over every labelled set (eval/runs/crossval.md).
 eval: index
 	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/latest
-	$(PY) -m eval --questions eval/officer_questions_a.jsonl --questions eval/officer_questions_b.jsonl \
-		--out eval/runs/officer --refusal-labels none --personal-data-labels none
+	$(PY) -m eval --questions officer --out eval/runs/officer --refusal-labels none --personal-data-labels none
 	$(PY) -m eval crossval eval/runs/latest eval/runs/latest/refusal eval/runs/officer
 
 # The same questions answered by the local model (16 minutes here), side by side with the extractive run.

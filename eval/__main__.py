@@ -2,6 +2,7 @@
 
     python -m eval --questions eval/questions.jsonl --out eval/runs/NAME [--engine extractive] [--k 5]
                    [--set retrieval=bm25 --set embedding_model=all-MiniLM-L6-v2 ...]
+                   (--questions officer: both officer files, one set as `make eval` reports it)
     python -m eval compare eval/runs/A eval/runs/B ...
     python -m eval calibrate eval/runs/llamacpp     (citation-verification thresholds from a generative run)
     python -m eval crossval eval/runs/own eval/runs/officer eval/runs/refusal   (the answer policy's thresholds)
@@ -28,6 +29,11 @@ DEFAULT_PERSONAL_DATA_HELDOUT = PROJECT_ROOT / "eval" / "pii_heldout.jsonl"
 
 def _optional_path(value: str) -> Path | None:
     return None if value.lower() == "none" else Path(value)
+
+
+def _question_files(value: str) -> list[Path]:
+    """A question file, or the name of a set as `make eval` reports it ("officer": both officer files)."""
+    return list(REPORTED_SETS.get(value, (Path(value),)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", type=Path, action="append",
-                        help="a question set (repeat to run several as one; default eval/questions.jsonl)")
+    parser.add_argument("--questions", type=_question_files, action="append",
+                        help="a question file or a reported set's name (officer); repeat to run several as one "
+                             "(default eval/questions.jsonl)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "runs" / "latest")
     parser.add_argument("--engine", default=None, help="answer engine (default: the NAVIGATOR_ENGINE setting)")
     parser.add_argument("--k", type=int, default=None, help="passages an answer is composed from")
@@ -84,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     from eval.runner import run_eval
 
     summary = run_eval(
-        Navigator(settings), args.questions or [DEFAULT_QUESTIONS], args.out, settings.engine, args.refusal_labels,
+        Navigator(settings), [path for paths in args.questions or [[DEFAULT_QUESTIONS]] for path in paths], args.out,
+        settings.engine, args.refusal_labels,
         personal_data_labels=args.personal_data_labels, personal_data_heldout=args.personal_data_heldout,
     )
     print(json.dumps({key: summary[key] for key, _ in HEADLINE if key in summary}, indent=2))

@@ -9,7 +9,8 @@ import pytest
 
 from assistant.settings import PROJECT_ROOT
 from eval.compare import compare_runs
-from eval.dataset import REPORTED_SETS, load_questions
+from eval.__main__ import _question_files
+from eval.dataset import REPORTED_SETS, load_questions, reported_set
 from eval.metrics import citation_precision, holds_snippet, ndcg_at, normalise, precision_recall
 from tests.conftest import CORPUS
 
@@ -31,6 +32,14 @@ def test_the_question_set_has_the_required_shape():
     assert {"plain", "acronym", "misspelt", "multi_part", "list", "followup", "unanswerable"} <= {q.category for q in questions}
     assert sum(bool(q.history) for q in questions) >= 10
     assert all(q.evidence and q.key_facts for q in questions if q.answerable)
+
+
+@pytest.mark.fast
+def test_a_set_is_named_as_make_eval_reports_it():
+    assert _question_files("officer") == OFFICER_QUESTIONS and len(OFFICER_QUESTIONS) == 2
+    assert all(path.exists() and reported_set(path) == "officer" for path in OFFICER_QUESTIONS)
+    assert reported_set(QUESTIONS) == "questions" and _question_files(str(QUESTIONS)) == [QUESTIONS]
+    assert reported_set(PROJECT_ROOT / "eval" / "refusal_labels.jsonl") == "refusal_labels"
 
 
 @pytest.mark.fast
