@@ -61,6 +61,11 @@ class Statement:
         return self.joined or (self.text,)
 
     @property
+    def introduces(self) -> bool:
+        """It ends in a colon: what it introduces (a list, the sentence after it) must follow it."""
+        return self.text.endswith(":")
+
+    @property
     def list_length(self) -> int:
         """Items of the list this statement quotes, shown or not (a list cut from its lead-in starts the text)."""
         return len(self.items) + self.items_left_out + (bool(self.items) and is_list_item(self.text))
@@ -101,7 +106,7 @@ def candidate_statements(evidence: list[Passage]) -> list[Statement]:
                 continue  # an aside that cannot join its sentence says nothing alone
             else:
                 statements.append(Statement(unit, passage, rank, index))
-    return [st for st in statements if st.items or not st.text.endswith(":")]
+    return [st for st in statements if st.items or not st.introduces]
 
 
 def _in_run_of_lines(units: list[str], index: int) -> bool:
@@ -116,7 +121,7 @@ def _leans_on(last: Statement, unit: str, passage: Passage) -> bool:
     if last.passage.chunk_id != passage.chunk_id or last.items or last.span >= MAX_SPAN:
         return False
     stub = unit.endswith(":") and len(unit.split()) <= STUB_WORDS
-    introduced = last.text.endswith(":")  # "... whose core vision and mission is as follows:" then its text
+    introduced = last.introduces  # "... whose core vision and mission is as follows:" then its text
     return stub or introduced or bool(POINTS_BACK.match(unit) or ASIDE.fullmatch(unit))
 
 
@@ -126,7 +131,7 @@ def _continues_list(statement: Statement, passage: Passage) -> bool:
     if owner.chunk_id == passage.chunk_id:
         return True
     return owner.source == passage.source and passage.position == owner.position + 1 and (
-        bool(statement.items) or statement.text.endswith(":")
+        bool(statement.items) or statement.introduces
     )
 
 
