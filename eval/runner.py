@@ -22,9 +22,10 @@ def answered_questions(navigator: Navigator, paths: list[Path]) -> Iterator[tupl
     """Every answerable question of the sets, asked once, with the name of the set it is reported in (the officer
     files are one set): what the fits learn from."""
     for path in paths:
+        set_name = reported_set(path)
         for question in load_questions(path):
             if question.answerable:
-                yield reported_set(path), question, navigator.ask(question.question, question.history)
+                yield set_name, question, navigator.ask(question.question, question.history)
 
 
 def answer_row(navigator: Navigator, question: EvalQuestion, engine: str) -> dict:
