@@ -179,7 +179,7 @@ class Navigator:
 
     def read(self, question: Question) -> Asks:
         """The question read once, against the guidance's words, acronyms and the roles that are only context."""
-        return read_question(question.text, self.vocabulary.word_counts, self.vocabulary.glossary, self.vocabulary.roles,
+        return read_question(self.corrected(question.text), self.vocabulary.word_counts, self.vocabulary.glossary, self.vocabulary.roles,
                              self.answering_from().documents)
 
     def ask_terms(self, asks: Asks, query: Query) -> list[str]:
@@ -227,9 +227,14 @@ class Navigator:
             texts.append(condensed)
         return [self.prepare_query(text, follow_up=text is not question.text) for text in texts], standalone
 
-    def prepare_query(self, text: str, follow_up: bool) -> Query:
+    def corrected(self, text: str) -> str:
+        """The text with its misspellings fixed ("prisns" -> "prisons"), so every stage reads the words meant."""
         for wrong, right in self.vocabulary.corrections(text).items():
             text = _replace_word(text, wrong, right)
+        return text
+
+    def prepare_query(self, text: str, follow_up: bool) -> Query:
+        text = self.corrected(text)
         expansions = self.vocabulary.expand_acronyms(text)
         return Query(" ".join([text, *expansions.values()]), follow_up, expansions)
 
@@ -328,7 +333,9 @@ class Navigator:
 
 
 def _replace_word(text: str, wrong: str, right: str) -> str:
-    return re.sub(rf"\b{re.escape(wrong)}\b", right, text, flags=re.IGNORECASE)
+    """Every ``wrong`` as ``right``, keeping a capital where one was written (a name stays a name)."""
+    return re.sub(rf"\b{re.escape(wrong)}\b", lambda m: right[:1].upper() + right[1:] if m.group(0)[0].isupper() else right,
+                  text, flags=re.IGNORECASE)
 
 
 class _Clock:

@@ -62,6 +62,9 @@ def test_a_list_question_gets_the_list(navigator):
         "List the names of all 42 integrated care boards.",
         # findings asked for; the guidance says only that they are expected
         "What did the interim evaluation of the BNSSG Vanguard find?",
+        # an amount asked for with "cost" as a verb, and an address: the guidance gives neither
+        "What did the Good Neighbours scheme in North Tyneside cost to run?",
+        "What's the address of the SARC in Bristol?",
     ],
 )
 def test_questions_the_guidance_does_not_answer_are_not_answered(navigator, question):
@@ -106,6 +109,8 @@ def test_a_why_asked_in_words_the_guidance_never_uses_is_answered_with_reasons_j
         # as many things as asked for: a list, or a sentence that goes on to name them
         ("What are the seven priority areas in the health and justice strategic direction?", "radical upgrade"),
         ("What five components of successful partnerships did NCVO identify?", "shared vision and values"),
+        # misspellings are read as the words meant, and a word the guidance never uses weighs nothing in the count
+        ("how many prisns are ther in englnd", "118"),
     ],
 )
 def test_what_the_guidance_gives_is_answered_with_the_fact(navigator, question, fact):

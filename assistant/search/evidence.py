@@ -30,8 +30,9 @@ def _list_runs_on(passage: Passage, following: Passage) -> bool:
 
 
 def term_coverage(question_terms: list[str], present: set[str], store: ChunkStore) -> float:
-    """Share of the question's meaning (IDF-weighted terms) found among the ``present`` terms."""
-    wanted = set(question_terms)
+    """Share of the question's meaning (IDF-weighted terms) found among the ``present`` terms. A word the guidance
+    never uses (a misspelling left unfixed, an everyday word) can be in no passage, so it tells none apart."""
+    wanted = {term for term in question_terms if store.document_frequency[term]}
     if not wanted:
         return 0.0
     total = sum(store.idf(term) for term in wanted)
