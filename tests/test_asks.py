@@ -62,6 +62,10 @@ def test_a_short_ask_that_points_back_reads_the_situation_with_it():
         ("And who made all those check-in phone calls?", "who"),  # a call, not a number asked for
         ("How much is an ICB chief executive paid?", "amount"),
         ("How much do decisions outside the NHS affect health?", "other"),  # an extent, not money
+        ("What did the scheme cost to run?", "amount"),
+        ("How much did each of them put into the pot?", "amount"),
+        ("What's the address of the Bristol SARC?", "contact"),
+        ("How should an ICB address health inequalities?", "other"),  # the verb, not a postal address
         ("What percentage of people seen by L&D have a learning disability?", "percentage"),
         ("How many SARCs are there?", "count"),
         ("When did it move to NHS England?", "date"),

@@ -84,7 +84,8 @@ def unknown_names(case: Case) -> float:
 
 # What an answer of each checkable kind contains, in its best sentences.
 HOLDS = {
-    "contact": re.compile(r"\b0\d{2,4}[\s-]?\d{3}[\s-]?\d{3,4}\b|\b\d{3}\b.*\bcall\b|@\w|\bwww\.|https?://"),
+    "contact": re.compile(r"\b0\d{2,4}[\s-]?\d{3}[\s-]?\d{3,4}\b|\b\d{3}\b.*\bcall\b|@\w|\bwww\.|https?://|"
+                          r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),  # a phone number, an address online or a postcode
     "percentage": re.compile(r"\d\s?%|\bper ?cent\b|\b(?:half|a third|a quarter|one in \w+)\b", re.I),
     "amount": re.compile(r"£\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m|k)\b", re.I),
     "time of day": re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\b24 hours\b", re.I),

@@ -35,13 +35,15 @@ ASKS_WHAT_IT_IS = re.compile(r"\b(?:is|are|was|were)(?:\s+(?:the|a|an))?\s*$", r
 # checked for are named; the rest are "other". One table, read by the checks and by the sentence picker.
 KINDS: list[tuple[str, re.Pattern]] = [
     ("contact", re.compile(r"\b(?:phone|telephone|contact|mobile)\s+(?:number|details)\b|\be-?mail(?:\s+address)?\b|"
+                           r"\b(?:the|their|its|an?|postal|street|office)\s+address\b(?!\s+(?:the|health|their|its|this)\b)|"
                            r"\bhow (?:do|can|should) (?:i|we) (?:contact|reach|call|ring|email)\b", re.I)),
     ("percentage", re.compile(r"\bwhat (?:percentage|proportion|share|fraction)\b|\bper ?cent(?:age)?\b|\bwhat %", re.I)),
     # "How much" asks for money only when money is what it is about ("how much do decisions affect health" asks
     # for an extent).
     ("amount", re.compile(r"\bhow much\b.*\b(?:money|fund\w*|cost\w*|spend\w*|spent|paid|pay|earn\w*|salary|"
-                          r"budget\w*|worth|price|£)|\bwhat (?:is|was|are|were) (?:the |their |its )?"
-                          r"(?:cost|budget|salary|price|funding)\b", re.I)),
+                          r"budget\w*|worth|price|pot|contribut\w*|£)|\bwhat (?:is|was|are|were) (?:the |their |its )?"
+                          r"(?:cost|budget|salary|price|funding)\b|\bwhat (?:did|does|do|will|would)\b[^?]{0,80}\bcost\b",
+                          re.I)),
     ("time of day", re.compile(r"\bwhat time\b|\bopening (?:hours|times)\b|\bwhen does\b.*\bopen\b", re.I)),
     ("findings", re.compile(r"\bwhat (?:did|does|do|has|have)\b[^?]{0,80}?\b(?:find|show|conclude|recommend|identify)\b|"
                             r"\bwhat (?:were|are|was|is) the (?:results?|findings|conclusions|recommendations)\b", re.I)),
