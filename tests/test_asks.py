@@ -154,6 +154,7 @@ DOCUMENTS = [
     [
         ("What does the collaboration guide say ICBs should do?", ("guide.txt",)),  # its sort, once: the guide
         ("Does the Revolving Doors guide mention Clinks?", ("guide.txt",)),  # the publisher's name
+        ("What does the RD/Clinks guide list?", ("guide.txt",)),  # publishers joined by a slash
         ("According to the police navigational tool, who runs an ICS?", ("tool.txt",)),  # in its title
         ("What does the custody healthcare blog say?", ("other-blog.txt",)),  # two blogs: told apart by the title
         ("What does the blog say?", ()),  # two blogs and nothing to tell them apart: neither
@@ -182,3 +183,8 @@ def test_a_document_named_as_the_source_of_the_ask_is_not_searched(question, sea
     asks = read_question(question, KNOWN, GLOSSARY, ROLES, documents)
     assert asks.searched == searched
     assert asks.documents  # still where the answer is looked for
+
+
+def test_the_publisher_a_document_is_named_by_is_not_a_name_the_answer_must_repeat():
+    asks = read_question("CSTR - does the RD/Clinks guide put it under NHSE's remit?", KNOWN, GLOSSARY, ROLES, DOCUMENTS)
+    assert asks.documents == ("guide.txt",) and asks.names == ()

@@ -69,10 +69,11 @@ JOINING_WORDS = frozenset({"and", "of"})  # inside a name ("Liaison and Diversio
 PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})
 
 
-# How officers name a document: "the collaboration guide", "the place-based blog", "the police navigational tool".
+# How officers name a document: "the collaboration guide", "the place-based blog", "the police navigational tool",
+# "the RD/Clinks guide" (by its publishers).
 # The words before the sort describe it; an article starts a name of its own ("the purpose of the guide": the guide).
 DOCUMENT_NAME = re.compile(
-    r"\b(?:the|this|that)\s+((?:(?!(?:the|this|that)\b)[\w'&-]+\s+){0,3}?)"
+    r"\b(?:the|this|that)\s+((?:(?!(?:the|this|that)\b)[\w'&/-]+\s+){0,3}?)"
     r"(guide|blog|tool|briefing|report|paper|document|toolkit|strategy)\b(?:['’]s\b)?",
     re.I,
 )
@@ -128,7 +129,9 @@ def read_question(text: str, known_words: Container[str], glossary: dict[str, st
     ask = " ".join(asking)
     mentions = list(_document_mentions(text, documents))
     incidental = _incidental(text, context, known_words, context_terms) + _attributions(text, mentions)
-    names = tuple(_names(ask, context_terms))  # the asking sentences' own: a place in the situation is context
+    # The asking sentences' own names: a place in the situation is context, and so is the document the ask is
+    # attributed to ("does the Revolving Doors guide say ...").
+    names = tuple(_names(_without(ask, incidental), context_terms))
     if context and _leans_on_context(ask):  # "... now that NHS England commissions the SARCs. Is that right?"
         context, ask = [], _without(text, incidental)
     searched = _without(text, incidental)
