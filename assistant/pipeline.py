@@ -150,7 +150,7 @@ class Navigator:
         with clock("check"):
             case = Case(asks, tuple(self.ask_terms(asks, queries[-1])), tuple(passages), tuple(statements), best,
                         self.store, self.vocabulary.glossary, self.settings.rare_name_chunks,
-                        self.settings.name_context_coverage)
+                        self.settings.name_context_coverage, queries[-1].follow_up)
             verdict = decide(measure(case), self.policy)
         answer = Answer(
             question=asked.shown,

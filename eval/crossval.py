@@ -28,6 +28,7 @@ SEED = 13
 WRONG_ANSWER_COST = 5.0
 GRID = {
     "min_similarity": np.round(np.arange(0.24, 0.47, 0.02), 2),
+    "follow_up_min_similarity": np.round(np.arange(0.24, 0.47, 0.02), 2),
     "max_unknown_share": np.array([0.4, 0.5, 0.6, 0.7]),
     "unknown_needs_similarity": np.round(np.arange(0.36, 0.61, 0.04), 2),
 }
@@ -58,14 +59,15 @@ class Table:
 
     def __init__(self, rows: list[Labelled]):
         self.answerable = np.array([r.answerable for r in rows])
-        self.values = {code: np.array([r.signals.get(code, 0.0) for r in rows]) for code in (c.code for c in CHECKS)}
+        codes = [c.code for c in CHECKS] + ["follows_up"]
+        self.values = {code: np.array([r.signals.get(code, 0.0) for r in rows]) for code in codes}
 
     def answered(self, policy: Policy, enabled: frozenset[str]) -> np.ndarray:
         v = self.values
         falls = np.zeros(len(self.answerable), dtype=bool)
         falls |= v["no_evidence"] == 0
         if "not_close" in enabled:
-            falls |= v["not_close"] < policy.min_similarity
+            falls |= v["not_close"] < np.where(v["follows_up"] > 0, policy.follow_up_min_similarity, policy.min_similarity)
         if "unknown_words" in enabled:
             falls |= (v["unknown_words"] >= policy.max_unknown_share) & (v["not_close"] < policy.unknown_needs_similarity)
         for code in FIXED:

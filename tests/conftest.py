@@ -175,6 +175,7 @@ def small_library():
 
     # Similarity thresholds are the model's own: hashed terms give lower cosines than MPNet for the same match.
     settings = Settings(corpus_dir=CORPUS, collection="small", embedding_model="term-hashing", min_similarity=0.2,
+                        follow_up_min_similarity=0.2,
                         unknown_needs_similarity=0.3)
     chunks, skipped, _ = build_chunks(CORPUS, settings)
     client = chromadb.EphemeralClient()

@@ -92,7 +92,7 @@ def test_acronyms_the_guidance_defines_are_learned():
     assert learned["STP"] == "Sustainability and transformation partnerships"  # no trailing "and"
 
 
-def _case(question: str, statement: str, similarity: float = 0.7) -> Case:
+def _case(question: str, statement: str, similarity: float = 0.7, follows_up: bool = False) -> Case:
     meta = {"source": "a.txt", "title": "Guide", "section": "S", "position": 0}
     store = ChunkStore(["c1", "c2"], [statement, "Unrelated text about budgets."], [meta, {**meta, "position": 1}])
     passage = store.passage(0)
@@ -100,7 +100,7 @@ def _case(question: str, statement: str, similarity: float = 0.7) -> Case:
     from assistant.text import terms
 
     return Case(asks, tuple(terms(asks.ask)), (passage,), (Statement(statement, passage, 0, 0, score=1.0),),
-                similarity, store, GLOSSARY)
+                similarity, store, GLOSSARY, follows_up=follows_up)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +128,15 @@ def test_nothing_close_is_not_covered():
     verdict = decide(measure(_case("What is a SARC?", "A SARC is a centre.", similarity=0.1)),
                      Policy.from_settings(Settings()))
     assert (verdict.status, verdict.check) == ("not_covered", "not_close")
+
+
+def test_a_follow_up_has_its_own_similarity_floor():
+    policy = Policy.from_settings(Settings(min_similarity=0.4, follow_up_min_similarity=0.3))
+    statement = "Now 400 people have used the service."
+    asked_whole = decide(measure(_case("Have people used the service?", statement, similarity=0.35)), policy)
+    followed_up = decide(measure(_case("Have people used the service?", statement, similarity=0.35, follows_up=True)),
+                         policy)
+    assert asked_whole.check == "not_close" and followed_up.status == "answered"
 
 
 def test_every_check_has_a_code_a_message_and_a_status():

@@ -25,12 +25,18 @@ from assistant.text import terms
 @dataclass(frozen=True)
 class Policy:
     min_similarity: float
+    follow_up_min_similarity: float
     max_unknown_share: float
     unknown_needs_similarity: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         return cls(**{name: getattr(settings, name) for name in cls.__dataclass_fields__})
+
+    def similarity_floor(self, measurements: dict[str, float]) -> float:
+        """A follow-up ("Has anyone used it?") brings few words of its own, so its best sentence is less similar
+        to it than a question asked whole is to its answer: it has a floor of its own."""
+        return self.follow_up_min_similarity if measurements.get("follows_up") else self.min_similarity
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class Case:
     glossary: dict[str, str]
     rare_name_chunks: int = 3  # a name in at most this many chunks is rare ...
     name_context_coverage: float = 0.4  # ... and must be spoken of with this share of the rest of the ask
+    follows_up: bool = False  # the question leans on earlier ones and was searched with their topic
 
     def statement_terms(self) -> list[set[str]]:
         """Each statement's terms, read under its heading and document title."""
@@ -184,7 +191,7 @@ CHECKS: list[Check] = [
     Check("no_evidence", "nothing in the index matches the question", "not_covered",
           lambda case: float(len(case.evidence)), lambda m, policy: m["no_evidence"] == 0),
     Check("not_close", "no passage is close in meaning (best similarity {value:.2f})", "not_covered",
-          lambda case: case.best_similarity, lambda m, policy: m["not_close"] < policy.min_similarity),
+          lambda case: case.best_similarity, lambda m, policy: m["not_close"] < policy.similarity_floor(m)),
     Check("unknown_words", "much of the question is in words the guidance never uses (share {value:.2f}), and no "
           "passage is close enough in meaning to make up for it", "not_covered",
           unknown_share, lambda m, policy: m["unknown_words"] >= policy.max_unknown_share
@@ -215,8 +222,10 @@ class Verdict:
 
 
 def measure(case: Case) -> dict[str, float]:
-    """Every check's measurement: what the cross-validation re-decides on."""
-    return {check.code: round(float(check.measure(case)), 4) for check in CHECKS}
+    """Every check's measurement, and whether the question follows up earlier ones (which sets its similarity
+    floor): what the cross-validation re-decides on."""
+    found = {check.code: round(float(check.measure(case)), 4) for check in CHECKS}
+    return found | {"follows_up": float(case.follows_up)}
 
 
 def decide(measurements: dict[str, float], policy: Policy, enabled: frozenset[str] | None = None) -> Verdict:
