@@ -12,6 +12,9 @@ EVAL_DIR = Path(__file__).resolve().parent
 REPORTED_SETS: dict[str, tuple[Path, ...]] = {
     "questions": (EVAL_DIR / "questions.jsonl",),
     "officer": (EVAL_DIR / "officer_questions_a.jsonl", EVAL_DIR / "officer_questions_b.jsonl"),
+    # Officer-style questions written later, from the corpus alone, by a helper session told not to read the code:
+    # how the rules fitted on the sets above carry over to questions of the same kinds (README, "Evaluation").
+    "blind": (EVAL_DIR / "officer_questions_c.jsonl",),
 }
 
 

@@ -124,12 +124,21 @@ def test_the_runner_writes_results_summary_report_and_plots(eval_run):
     assert re.search(r"\| Recall@5 \|", compare_runs([out, out]))
 
 
-@pytest.fixture(scope="module")
-def officer_run(navigator, tmp_path_factory):
+def _reported_run(navigator, tmp_path_factory, name: str):
     from eval.runner import run_eval
 
-    out = tmp_path_factory.mktemp("officer")
-    return out, run_eval(navigator, OFFICER_QUESTIONS, out, show_progress=False)
+    out = tmp_path_factory.mktemp(name)
+    return out, run_eval(navigator, list(REPORTED_SETS[name]), out, show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def officer_run(navigator, tmp_path_factory):
+    return _reported_run(navigator, tmp_path_factory, "officer")
+
+
+@pytest.fixture(scope="module")
+def blind_run(navigator, tmp_path_factory):
+    return _reported_run(navigator, tmp_path_factory, "blind")
 
 
 def _holds(summary: dict, gate: dict) -> None:
@@ -154,10 +163,16 @@ def test_the_ci_gate_holds_on_the_officer_sets(officer_run):
     _holds(summary, THRESHOLDS["officer"])
 
 
-def test_the_answer_policy_is_cross_validated_over_every_labelled_set(eval_run, officer_run):
+def test_the_ci_gate_holds_on_the_blind_set(blind_run):
+    _, summary = blind_run
+    assert summary["questions"] == 60
+    _holds(summary, THRESHOLDS["blind"])
+
+
+def test_the_answer_policy_is_cross_validated_over_every_labelled_set(eval_run, officer_run, blind_run):
     from eval.crossval import crossval
     from assistant.settings import Settings
 
-    text = crossval([eval_run[0], eval_run[0] / "refusal", officer_run[0]], Settings())
-    assert "Out-of-fold" in text and "earns its place" in text
+    text = crossval([eval_run[0], eval_run[0] / "refusal", officer_run[0], blind_run[0]], Settings())
+    assert "Out-of-fold" in text and "earns its place" in text and "| blind |" in text
     assert (officer_run[0].parent / "crossval.json").exists()
