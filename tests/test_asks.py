@@ -164,6 +164,7 @@ DOCUMENTS = [
         ("What does the collaboration guide say ICBs should do?", ("guide.txt",)),  # its sort, once: the guide
         ("Does the Revolving Doors guide mention Clinks?", ("guide.txt",)),  # the publisher's name
         ("What does the RD/Clinks guide list?", ("guide.txt",)),  # publishers joined by a slash
+        ("Does the police guide to the NHS mention crime?", ("tool.txt",)),  # no guide is the police's: the tool is
         ("According to the police navigational tool, who runs an ICS?", ("tool.txt",)),  # in its title
         ("What does the custody healthcare blog say?", ("other-blog.txt",)),  # two blogs: told apart by the title
         ("What does the blog say?", ()),  # two blogs and nothing to tell them apart: neither

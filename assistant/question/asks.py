@@ -87,15 +87,23 @@ ATTRIBUTED_AFTER = re.compile(r"^\s+(?:says|said)\b", re.I)
 def _document_mentions(text: str, documents: Sequence[dict]):
     """Each name of an indexed document in the message, with the sources it names: a document of that sort ("the
     guide", "the blog": its kind or title), told apart, where several are of that sort, by the other words of the
-    name found in their title or publisher."""
+    name found in their title or publisher. Officers call any document a guide: where the other words fit no
+    document of the sort named but do fit exactly one other ("the police guide to the NHS": the navigational tool
+    to support the Police), that one is meant."""
     for match in DOCUMENT_NAME.finditer(text):
         sort = terms(match.group(2))
         of_sort = [d for d in documents if set(sort) <= set(terms(f"{d.get('kind', '')} {d.get('title', '')}"))]
         described = set(terms(match.group(1)))
-        fitting = [d for d in of_sort if described <= set(terms(f"{d.get('title', '')} {d.get('publisher', '')}"))]
-        chosen = of_sort if len(of_sort) == 1 else fitting if len(fitting) == 1 else []
+        fitting = [d for d in of_sort if described <= _naming_terms(d)]
+        elsewhere = [d for d in documents if described and described <= _naming_terms(d)] if not fitting else []
+        chosen = (elsewhere if len(elsewhere) == 1 else of_sort if len(of_sort) == 1
+                  else fitting if len(fitting) == 1 else [])
         if chosen:
             yield match, [d["source"] for d in chosen]
+
+
+def _naming_terms(document: dict) -> set[str]:
+    return set(terms(f"{document.get('title', '')} {document.get('publisher', '')}"))
 
 
 def named_documents(text: str, documents: Sequence[dict]) -> tuple[str, ...]:
