@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import OUT, QUESTIONS, child_result, machine, peak_mb, percentile  # noqa: E402
-from eval.dataset import REPORTED_SETS, load_questions  # noqa: E402
+from eval.dataset import TARGET_SETS, load_questions  # noqa: E402
 
 DATA = OUT / "scale-data"
 CORPUS = DATA / "corpus"
@@ -255,13 +255,13 @@ def stage_small(index: str, backend: str) -> dict:
 
 
 def stage_eval(index: str, corpus: str, backend: str, out: str) -> dict:
-    """Every evaluation set, as `make eval` reports it (the officer files together), and the distractor questions
-    against one index."""
+    """The evaluation sets the targets are set on, as `make eval` reports them (the officer files together), and the
+    distractor questions against one index."""
     from assistant.navigator import Navigator
     from eval.runner import run_eval
 
     navigator = Navigator(_settings(index, corpus, backend))
-    sets = {name: list(paths) for name, paths in REPORTED_SETS.items()}
+    sets = {name: list(paths) for name, paths in TARGET_SETS.items()}
     if corpus != str(GUIDANCE):
         sets[DISTRACTOR_QUESTIONS.stem] = [DISTRACTOR_QUESTIONS]
     results = {}
@@ -288,11 +288,11 @@ def stage_latency(large_index: str, small_index: str, corpus: str, backend: str)
 
 def dense_recall(navigator, k: int = 60) -> float:
     """Share of the ``k`` truly nearest sentences that the index's nearest-neighbour graph returns, over the
-    questions of every evaluation set."""
+    questions of the sets the targets are set on."""
     from assistant.search.index_store import active_collections, graph_recall
 
     sentences = active_collections(navigator.library.client, navigator.settings).sentences
-    questions = [q.question for paths in REPORTED_SETS.values() for path in paths for q in load_questions(path)]
+    questions = [q.question for paths in TARGET_SETS.values() for path in paths for q in load_questions(path)]
     return round(graph_recall(sentences, navigator.embeddings.embed_documents(questions), k), 4)
 
 

@@ -22,14 +22,11 @@ import numpy as np
 from assistant.navigator import Navigator
 from assistant.answer.picker import PICKER_FILE, Picker, worth_quoting
 from assistant.settings import PROJECT_ROOT, Settings
-from eval.dataset import REPORTED_SETS
+from eval.dataset import TARGET_SETS
 from eval.metrics import normalise
 from eval.runner import answered_questions
 
-# The sets the answering targets are set on. The blind set stays out of the fit: it shows how the fitted picker
-# carries over to new questions, and its word limit would otherwise choose the ratio.
-FITTED_SETS = ("questions", "officer")
-DEFAULT_SETS = [path for name in FITTED_SETS for path in REPORTED_SETS[name]]
+DEFAULT_SETS = [path for paths in TARGET_SETS.values() for path in paths]
 RATIOS = tuple(round(0.1 + 0.025 * step, 3) for step in range(21))  # 0.1 to 0.6
 MAX_MEDIAN_WORDS = 110  # issue 13's target for officer questions, held on every set
 FOLDS = 5
