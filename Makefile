@@ -56,7 +56,7 @@ eval: index
 	$(PY) -m eval --questions eval/questions.jsonl --out eval/runs/latest
 	$(PY) -m eval --questions officer --out eval/runs/officer --refusal-labels none --personal-data-labels none
 	$(PY) -m eval --questions blind --out eval/runs/blind --refusal-labels none --personal-data-labels none
-	$(PY) -m eval crossval eval/runs/latest eval/runs/latest/refusal eval/runs/officer eval/runs/blind
+	$(PY) -m eval crossval eval/runs/latest eval/runs/latest/refusal eval/runs/officer
 
 # The same questions answered by the local model (16 minutes here), side by side with the extractive run.
 eval-llm: eval llm

@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     # --- the answer policy (assistant/answer/checks.py): thresholds fitted by cross-validation over every labelled set,
     # `python -m eval crossval` (README, "Refusal")
     min_similarity: float = Field(0.40, description="best sentence's cosine similarity to the question")
-    follow_up_min_similarity: float = Field(0.36, description="... to a follow-up searched with the earlier topic")
+    follow_up_min_similarity: float = Field(0.38, description="... to a follow-up searched with the earlier topic")
     max_unknown_share: float = Field(0.5, description="share of the ask in words the guidance never uses ...")
     unknown_needs_similarity: float = Field(0.48, description="... above which a sentence this similar is needed")
     rare_name_chunks: int = Field(3, description="a name in at most this many chunks must appear in the answer ...")
