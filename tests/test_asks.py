@@ -63,6 +63,7 @@ def test_a_short_ask_that_points_back_reads_the_situation_with_it():
         ("How much is an ICB chief executive paid?", "amount"),
         ("How much do decisions outside the NHS affect health?", "other"),  # an extent, not money
         ("What did the scheme cost to run?", "amount"),
+        ("How does NHS England decide how much money each ICB gets?", "method"),  # how it is worked out
         ("How much did each of them put into the pot?", "amount"),
         ("What's the address of the Bristol SARC?", "contact"),
         ("How should an ICB address health inequalities?", "other"),  # the verb, not a postal address

@@ -38,6 +38,9 @@ KINDS: list[tuple[str, re.Pattern]] = [
                            r"\b(?:the|their|its|an?|postal|street|office)\s+address\b(?!\s+(?:the|health|their|its|this)\b)|"
                            r"\bhow (?:do|can|should) (?:i|we) (?:contact|reach|call|ring|email)\b", re.I)),
     ("percentage", re.compile(r"\bwhat (?:percentage|proportion|share|fraction)\b|\bper ?cent(?:age)?\b|\bwhat %", re.I)),
+    # How an amount is worked out ("How does NHS England decide how much money each ICB gets?") asks for a method.
+    ("method", re.compile(r"\bhow (?:does|do|did|is|are|was|were|will|would|should|can)\b[^?]{0,60}?\b(?:decided?|decides|"
+                          r"work(?:s|ed)? out|calculated?|calculates|determined?|determines|allocated?|allocates)\b", re.I)),
     # "How much" asks for money only when money is what it is about ("how much do decisions affect health" asks
     # for an extent).
     ("amount", re.compile(r"\bhow much\b.*\b(?:money|fund\w*|cost\w*|spend\w*|spent|paid|pay|earn\w*|salary|"
