@@ -28,12 +28,13 @@ SEED = 13
 WRONG_ANSWER_COST = 5.0
 GRID = {
     "min_similarity": np.round(np.arange(0.24, 0.47, 0.02), 2),
-    "follow_up_min_similarity": np.round(np.arange(0.24, 0.47, 0.02), 2),
+    "follow_up_min_similarity": np.round(np.arange(0.30, 0.47, 0.02), 2),
     "max_unknown_share": np.array([0.4, 0.5, 0.6, 0.7]),
     "unknown_needs_similarity": np.round(np.arange(0.36, 0.61, 0.04), 2),
+    "count_needs_context": np.array([0.1, 0.2, 0.3, 0.4, 0.5]),
 }
 FITTED = tuple(GRID)
-FIXED = tuple(check.code for check in CHECKS if check.code not in ("not_close", "unknown_words"))
+FIXED = tuple(check.code for check in CHECKS if check.code not in ("not_close", "unknown_words", "count_missing"))
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class Table:
             falls |= v["not_close"] < np.where(v["follows_up"] > 0, policy.follow_up_min_similarity, policy.min_similarity)
         if "unknown_words" in enabled:
             falls |= (v["unknown_words"] >= policy.max_unknown_share) & (v["not_close"] < policy.unknown_needs_similarity)
+        if "count_missing" in enabled:
+            falls |= v["count_missing"] < policy.count_needs_context
         for code in FIXED:
             if code in enabled and code != "no_evidence":
                 falls |= v[code] > 0

@@ -28,6 +28,7 @@ class Policy:
     follow_up_min_similarity: float
     max_unknown_share: float
     unknown_needs_similarity: float
+    count_needs_context: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -111,18 +112,17 @@ def kind_missing(case: Case) -> float:
     return float(not any(holds.search(" ".join((st.text, *st.items))) for st in best))
 
 
-def count_missing(case: Case) -> float:
-    """1 when "how many X" gets no sentence giving a number together with X and the rest of its clause."""
+def count_context(case: Case) -> float:
+    """For "how many X ...": the most of the rest of its clause (IDF-weighted) that a sentence giving a number together
+    with X holds; 0 when no sentence gives one, 1 when nothing is counted or the clause says nothing more."""
     counted = set(case.asks.counted)
     if not counted or not case.statements:
-        return 0.0
+        return 1.0
     rest = [t for t in terms(case.asks.counting_clause) if t not in counted]
     units = [unit for st in case.statements for unit in (st.text, *st.items)]
-    for unit in units:
-        found = set(terms(unit))
-        if gives_count(unit) and counted & found and (not rest or term_coverage(rest, found, case.store) >= 0.4):
-            return 0.0
-    return 1.0
+    held = [term_coverage(rest, set(terms(unit)), case.store) if rest else 1.0
+            for unit in units if gives_count(unit) and counted & set(terms(unit))]
+    return max(held, default=0.0)
 
 
 ENUMERATION_BREAK = re.compile(r",|;|\band\b|\bor\b")
@@ -203,7 +203,7 @@ CHECKS: list[Check] = [
     Check("kind_missing", "the guidance does not give the kind of answer asked for", "related",
           kind_missing, lambda m, policy: m["kind_missing"] > 0),
     Check("count_missing", "the guidance does not give the number asked for", "related",
-          count_missing, lambda m, policy: m["count_missing"] > 0),
+          count_context, lambda m, policy: m["count_missing"] < policy.count_needs_context),
     Check("things_missing", "the guidance does not name as many things as asked for", "related",
           things_missing, lambda m, policy: m["things_missing"] > 0),
     Check("rare_name", "the answer found says nothing about a name the question asks about", "related",
