@@ -77,6 +77,11 @@ def test_questions_the_guidance_does_not_answer_are_not_answered(navigator, ques
         assert answer.answer.startswith("The guidance does not answer this exactly") and answer.citations
 
 
+def test_a_list_cut_from_its_introduction_by_a_chunk_edge_is_quoted_with_it(navigator):
+    answer = navigator.ask("Whose job is it to commission ambulance and out-of-hours services now?")
+    assert "Services commissioned directly by the ICB include:" in answer.answer
+
+
 def test_a_situation_is_answered_whatever_place_age_or_role_it_names(navigator):
     answer = navigator.ask("Custody sergeant at Leicester here - 34 year old male in cell 4, sleeping rough, and I'm "
                            "fairly sure he has a learning disability. Is there an NHS service that's meant to pick "

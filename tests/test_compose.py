@@ -130,3 +130,20 @@ def test_an_aside_in_brackets_is_quoted_with_the_sentence_it_belongs_to():
         "“You need a lot of trust and maturity, and we’re not quite there yet.” (ICB stakeholder)",
         "Funding was the second barrier.",
     ]
+
+
+@pytest.mark.fast
+def test_a_list_that_opens_its_passage_is_quoted_with_the_sentence_before_the_chunk_edge():
+    from assistant.search.evidence import select_evidence
+
+    meta = {"source": "guide", "section": "ICBs"}
+    store = ChunkStore(
+        ["c1", "c2"],
+        ["ICBs plan care for their area. Services commissioned directly by the ICB include:",
+         "- Planned hospital care.\n- Urgent and emergency services, including ambulance services."],
+        [{**meta, "position": 0}, {**meta, "position": 1}],
+    )
+    evidence = select_evidence([store.passage(1)], store, count=5)
+    assert [p.text for p in evidence][0] == "Services commissioned directly by the ICB include:"  # not the whole chunk
+    (statement,) = candidate_statements(evidence)
+    assert statement.text.startswith("Services commissioned") and len(statement.items) == 2
