@@ -179,7 +179,8 @@ class Navigator:
 
     def read(self, question: Question) -> Asks:
         """The question read once, against the guidance's words, acronyms and the roles that are only context."""
-        return read_question(self.corrected(question.text), self.vocabulary.word_counts, self.vocabulary.glossary, self.vocabulary.roles,
+        vocabulary = self.vocabulary
+        return read_question(self.corrected(question.text), vocabulary.word_counts, vocabulary.glossary, vocabulary.roles,
                              self.answering_from().documents)
 
     def ask_terms(self, asks: Asks, query: Query) -> list[str]:
@@ -334,8 +335,10 @@ class Navigator:
 
 def _replace_word(text: str, wrong: str, right: str) -> str:
     """Every ``wrong`` as ``right``, keeping a capital where one was written (a name stays a name)."""
-    return re.sub(rf"\b{re.escape(wrong)}\b", lambda m: right[:1].upper() + right[1:] if m.group(0)[0].isupper() else right,
-                  text, flags=re.IGNORECASE)
+    def as_written(match: re.Match) -> str:
+        return right[:1].upper() + right[1:] if match.group(0)[0].isupper() else right
+
+    return re.sub(rf"\b{re.escape(wrong)}\b", as_written, text, flags=re.IGNORECASE)
 
 
 class _Clock:
