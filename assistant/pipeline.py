@@ -20,7 +20,7 @@ from assistant.answer.compose import Statement, compose_extractive
 from assistant.question.condense import condense, is_follow_up
 from assistant.question.asks import own_words, read_question
 from assistant.answer.checks import Case, Policy, decide, measure
-from assistant.search.evidence import select_evidence
+from assistant.search.evidence import list_lead_ins, select_evidence
 from assistant.search.fuse import reciprocal_rank_fusion
 from assistant.engines.generate import GenerationFailed, TokenSink, answer_messages, condensed_question, generate, load_prompt
 from assistant.question.guard import (
@@ -138,13 +138,14 @@ class Navigator:
             ranked, sentence_sims, neighbourhood = self.rescore(queries[-1], query_vector, fused)
         with clock("evidence"):
             passages = select_evidence(ranked, self.store, self.settings.evidence_passages)
-            missing = [p.chunk_id for p in passages if p.chunk_id not in sentence_sims]
+            lead_ins = list_lead_ins(passages, self.store)
+            missing = [p.chunk_id for p in (*passages, *lead_ins.values()) if p.chunk_id not in sentence_sims]
             sentence_sims.update(self.dense.sentence_similarities(query_vector, missing))
             best = max((max(sentence_sims.get(p.chunk_id) or [0.0]) for p in passages), default=0.0)
         with clock("compose"):
             focus = self.query_terms(self.prepare_query(own_words(asks.ask), follow_up=False))
             statements, scored = compose_extractive(
-                passages, asks, wanted, sentence_sims, neighbourhood, self.settings, focus
+                passages, asks, wanted, sentence_sims, neighbourhood, self.settings, focus, lead_ins
             )
             text, citations = attach_citations(statements)
         with clock("check"):

@@ -134,7 +134,7 @@ def test_an_aside_in_brackets_is_quoted_with_the_sentence_it_belongs_to():
 
 @pytest.mark.fast
 def test_a_list_that_opens_its_passage_is_quoted_with_the_sentence_before_the_chunk_edge():
-    from assistant.search.evidence import select_evidence
+    from assistant.search.evidence import list_lead_ins
 
     meta = {"source": "guide", "section": "ICBs"}
     store = ChunkStore(
@@ -143,7 +143,9 @@ def test_a_list_that_opens_its_passage_is_quoted_with_the_sentence_before_the_ch
          "- Planned hospital care.\n- Urgent and emergency services, including ambulance services."],
         [{**meta, "position": 0}, {**meta, "position": 1}],
     )
-    evidence = select_evidence([store.passage(1)], store, count=5)
-    assert [p.text for p in evidence][0] == "Services commissioned directly by the ICB include:"  # not the whole chunk
-    (statement,) = candidate_statements(evidence)
-    assert statement.text.startswith("Services commissioned") and len(statement.items) == 2
+    evidence = [store.passage(1)]
+    lead_ins = list_lead_ins(evidence, store)
+    assert lead_ins == {"c2": store.passage(0)}
+    (statement,) = candidate_statements(evidence, lead_ins)  # the lead-in's other sentence is no candidate
+    assert statement.text == "Services commissioned directly by the ICB include:" and len(statement.items) == 2
+    assert statement.passage.chunk_id == "c1"  # quoted, and cited, from the whole chunk it is in

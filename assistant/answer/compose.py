@@ -75,13 +75,19 @@ class Statement:
         return set(terms(" ".join((self.text, *self.items))))
 
 
-def candidate_statements(evidence: list[Passage]) -> list[Statement]:
+def candidate_statements(evidence: list[Passage], lead_ins: dict[str, Passage] | None = None) -> list[Statement]:
     """Every sentence of the evidence, grouped so that each statement can be read on its own:
     a list joins the sentence that introduces it, and a stub ("It aims to:"), a sentence that points
     back ("These were ..."), one that a colon introduces or an aside in brackets joins the sentence before it.
-    An introduction whose list lies outside the evidence (past the passage's end) is left out: it says nothing."""
+    An introduction whose list lies outside the evidence (past the passage's end) is left out: it says nothing.
+    A passage that opens with a list gets the sentence that introduces it from the chunk before (``lead_ins``,
+    evidence.list_lead_ins), quoted from that chunk."""
     statements: list[Statement] = []
     for rank, passage in enumerate(evidence):
+        lead_in = (lead_ins or {}).get(passage.chunk_id)
+        if lead_in and not (statements and _continues_list(statements[-1], passage)):
+            lead_units = sentences(lead_in.text)
+            statements.append(Statement(lead_units[-1], lead_in, rank, len(lead_units) - 1))
         units = sentences(passage.text)
         for index, unit in enumerate(units):
             if reads_as_instruction(unit):  # planted in a document: never quoted as guidance, whoever published it
@@ -305,9 +311,10 @@ def compose_extractive(
     statistics: TermStatistics,
     settings: Settings,
     focus: Collection[str] = (),
+    lead_ins: dict[str, Passage] | None = None,
 ) -> tuple[list[Statement], list[Statement]]:
     """The statements of the answer, and every candidate scored (what the picker's fit learns from)."""
-    candidates = candidate_statements(evidence)
+    candidates = candidate_statements(evidence, lead_ins)
     if asks.kind != "reading":
         candidates = [st for st in candidates if not is_reading_line(st)]
     picker = load_picker(settings.answer_picker or PICKER_FILE)

@@ -6,45 +6,39 @@ from dataclasses import replace
 
 from assistant.records import Passage
 from assistant.search.retrieve import ChunkStore
-from assistant.text import is_list_item, sentences
+from assistant.text import is_list_item
 
 
 def select_evidence(fused: list[Passage], store: ChunkStore, count: int) -> list[Passage]:
-    """The top passages, with a list kept whole across a chunk edge: a passage whose list runs on into the next
-    chunk is followed by that chunk, and one that opens with a list is preceded by the sentence that introduces it
-    ("Services commissioned directly by the ICB include:"), from the chunk before."""
+    """The top passages; a passage whose list runs on into the next chunk is followed by that chunk."""
     chosen: list[Passage] = []
     seen: set[str] = set()
-
-    def take(passage: Passage, found: Passage) -> None:
-        chosen.append(replace(passage, score=found.score, dense=found.dense, lexical=found.lexical))
-        seen.add(passage.chunk_id)
-
     for passage in fused[:count]:
         if passage.chunk_id in seen:
             continue
-        before = store.neighbour(passage, step=-1)
-        if before and before.chunk_id not in seen and _list_runs_on(before, passage) and _introduces(before):
-            take(_lead_in(before), passage)
-        take(passage, passage)
+        chosen.append(passage)
+        seen.add(passage.chunk_id)
         following = store.neighbour(passage)
         if following and following.chunk_id not in seen and _list_runs_on(passage, following):
-            take(following, passage)
+            chosen.append(replace(following, score=passage.score, dense=passage.dense, lexical=passage.lexical))
+            seen.add(following.chunk_id)
     return chosen
+
+
+def list_lead_ins(evidence: list[Passage], store: ChunkStore) -> dict[str, Passage]:
+    """For each passage that opens with a list, the chunk before it when that chunk ends by introducing the list
+    ("Services commissioned directly by the ICB include:"): a chunk edge fell between them, and the list says whose
+    items they are only with it."""
+    lead_ins = {}
+    for passage in evidence:
+        before = store.neighbour(passage, step=-1)
+        if before and _list_runs_on(before, passage) and before.text.rstrip().endswith(":"):
+            lead_ins[passage.chunk_id] = before
+    return lead_ins
 
 
 def _list_runs_on(passage: Passage, following: Passage) -> bool:
     return following.section == passage.section and is_list_item(following.text)
-
-
-def _introduces(passage: Passage) -> bool:
-    return passage.text.rstrip().endswith(":")
-
-
-def _lead_in(passage: Passage) -> Passage:
-    """The passage cut to the sentence that introduces its list: that sentence is what the list needs, not the
-    passage's other sentences, which were not found for the question."""
-    return replace(passage, text=sentences(passage.text)[-1])
 
 
 def term_coverage(question_terms: list[str], present: set[str], store: ChunkStore) -> float:
