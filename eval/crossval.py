@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.checks import CHECKS, Policy
+from assistant.answer.checks import CHECKS, MEASURED, Policy
 from assistant.settings import Settings
 
 FOLDS = 5
@@ -34,7 +34,6 @@ GRID = {
     "count_needs_context": np.array([0.1, 0.2, 0.3, 0.4, 0.5]),
 }
 FITTED = tuple(GRID)
-FIXED = tuple(check.code for check in CHECKS if check.code not in ("not_close", "unknown_words", "count_missing"))
 
 
 @dataclass(frozen=True)
@@ -60,22 +59,15 @@ class Table:
 
     def __init__(self, rows: list[Labelled]):
         self.answerable = np.array([r.answerable for r in rows])
-        codes = [c.code for c in CHECKS] + ["follows_up"]
-        self.values = {code: np.array([r.signals.get(code, 0.0) for r in rows]) for code in codes}
+        self.values = {code: np.array([r.signals.get(code, 0.0) for r in rows]) for code in MEASURED}
 
     def answered(self, policy: Policy, enabled: frozenset[str]) -> np.ndarray:
-        v = self.values
+        """Every question decided at once by the checks' own tests (``Check.falls_short``); nothing found is always
+        not covered."""
         falls = np.zeros(len(self.answerable), dtype=bool)
-        falls |= v["no_evidence"] == 0
-        if "not_close" in enabled:
-            falls |= v["not_close"] < np.where(v["follows_up"] > 0, policy.follow_up_min_similarity, policy.min_similarity)
-        if "unknown_words" in enabled:
-            falls |= (v["unknown_words"] >= policy.max_unknown_share) & (v["not_close"] < policy.unknown_needs_similarity)
-        if "count_missing" in enabled:
-            falls |= v["count_missing"] < policy.count_needs_context
-        for code in FIXED:
-            if code in enabled and code != "no_evidence":
-                falls |= v[code] > 0
+        for check in CHECKS:
+            if check.code in enabled or check.code == "no_evidence":
+                falls |= check.falls_short(self.values, policy)
         return ~falls
 
 

@@ -10,8 +10,10 @@ every labelled set (``python -m eval crossval``; README, "Refusal").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from assistant.question.asks import gives_count
 from assistant.answer.compose import Statement
@@ -20,6 +22,11 @@ from assistant.records import Asks, Passage
 from assistant.search.retrieve import ChunkStore
 from assistant.settings import Settings
 from assistant.text import terms
+
+# Each check's measurement by its code, and whether the question follows up earlier ones: one question's numbers,
+# or (in the cross-validation) an array of every question's.
+Measurements = Mapping[str, "float | np.ndarray"]
+FOLLOWS_UP = "follows_up"
 
 
 @dataclass(frozen=True)
@@ -34,10 +41,10 @@ class Policy:
     def from_settings(cls, settings: Settings) -> Policy:
         return cls(**{name: getattr(settings, name) for name in cls.__dataclass_fields__})
 
-    def similarity_floor(self, measurements: dict[str, float]) -> float:
+    def similarity_floor(self, measurements: Measurements):
         """A follow-up ("Has anyone used it?") brings few words of its own, so its best sentence is less similar
         to it than a question asked whole is to its answer: it has a floor of its own."""
-        return self.follow_up_min_similarity if measurements.get("follows_up") else self.min_similarity
+        return np.where(measurements.get(FOLLOWS_UP, 0.0), self.follow_up_min_similarity, self.min_similarity)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,9 @@ class Case:
 
 
 Measure = Callable[[Case], float]
-Falls = Callable[[dict[str, float], Policy], bool]  # all measurements: a check may weigh one against another
+# All measurements: a check may weigh one against another. The cross-validation passes every question's at once (an
+# array per code), so a check's test is written with operators that work on both.
+Falls = Callable[[Measurements, Policy], bool]
 
 
 @dataclass(frozen=True)
@@ -194,8 +203,8 @@ CHECKS: list[Check] = [
           lambda case: case.best_similarity, lambda m, policy: m["not_close"] < policy.similarity_floor(m)),
     Check("unknown_words", "much of the question is in words the guidance never uses (share {value:.2f}), and no "
           "passage is close enough in meaning to make up for it", "not_covered",
-          unknown_share, lambda m, policy: m["unknown_words"] >= policy.max_unknown_share
-          and m["not_close"] < policy.unknown_needs_similarity),
+          unknown_share, lambda m, policy: (m["unknown_words"] >= policy.max_unknown_share)
+          & (m["not_close"] < policy.unknown_needs_similarity)),
     Check("unknown_names", "the question names something the guidance never mentions", "related",
           unknown_names, lambda m, policy: m["unknown_names"] > 0),
     Check("missing_number", "the guidance never gives a number the question asks about", "related",
@@ -213,6 +222,9 @@ CHECKS: list[Check] = [
 ]
 
 
+MEASURED = (*(check.code for check in CHECKS), FOLLOWS_UP)
+
+
 @dataclass(frozen=True)
 class Verdict:
     status: str  # "answered", "related" or "not_covered"
@@ -225,7 +237,7 @@ def measure(case: Case) -> dict[str, float]:
     """Every check's measurement, and whether the question follows up earlier ones (which sets its similarity
     floor): what the cross-validation re-decides on."""
     found = {check.code: round(float(check.measure(case)), 4) for check in CHECKS}
-    return found | {"follows_up": float(case.follows_up)}
+    return found | {FOLLOWS_UP: float(case.follows_up)}
 
 
 def decide(measurements: dict[str, float], policy: Policy, enabled: frozenset[str] | None = None) -> Verdict:
