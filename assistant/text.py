@@ -50,6 +50,11 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords([w for w in words(ACRONYM_PLURAL.sub(r"\1", text)) if w not in STOPWORDS])
 
 
+def introduces(text: str) -> bool:
+    """It ends in a colon: what it introduces (a list, the sentence after it) must follow it."""
+    return text.rstrip().endswith(":")
+
+
 def is_list_item(line: str) -> bool:
     """A line of a list: a bullet ("- ...") or a number ("2. ...", "3) ...")."""
     return line.lstrip().startswith("- ") or bool(LIST_NUMBER.match(line.lstrip()))

@@ -120,7 +120,8 @@ def run_eval(
     summary["settings"] = navigator.settings.model_dump(mode="json", include={
         "embedding_model", "chunk_size", "chunk_overlap", "retrieval", "dense_k", "bm25_k", "rrf_k",
         "evidence_passages", "answer_sentences", "min_similarity", "follow_up_min_similarity", "max_unknown_share",
-        "unknown_needs_similarity", "llm_model", "llm_passages", "llm_max_tokens", "verify_min_similarity", "verify_min_lexical", "verify_min_kept"})
+        "unknown_needs_similarity", "count_needs_context", "llm_model", "llm_passages", "llm_max_tokens",
+        "verify_min_similarity", "verify_min_lexical", "verify_min_kept"})
     summary["components"] = {}
     if refusal_labels and refusal_labels.exists():
         summary["components"]["refusal"] = score_refusal_labels(navigator, refusal_labels, out_dir / "refusal")

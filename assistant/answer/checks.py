@@ -129,8 +129,8 @@ def count_context(case: Case) -> float:
         return 1.0
     rest = [t for t in terms(case.asks.counting_clause) if t not in counted]
     units = [unit for st in case.statements for unit in (st.text, *st.items)]
-    held = [term_coverage(rest, set(terms(unit)), case.store) if rest else 1.0
-            for unit in units if gives_count(unit) and counted & set(terms(unit))]
+    found = [set(terms(unit)) for unit in units if gives_count(unit)]
+    held = [term_coverage(rest, words, case.store) if rest else 1.0 for words in found if counted & words]
     return max(held, default=0.0)
 
 

@@ -13,7 +13,7 @@ from assistant.answer.picker import PICKER_FILE, Picker, load_picker, worth_quot
 from assistant.records import Asks, Passage
 from assistant.search.retrieve import TermStatistics
 from assistant.settings import Settings
-from assistant.text import COUNT, is_list_item, sentences, terms
+from assistant.text import COUNT, introduces, is_list_item, sentences, terms
 
 SENTENCE_ENDINGS = (".", "!", "?", ":", ";", "”", '"', ")", "’")
 STUB_WORDS = 5  # "It aims to:" says nothing without the sentence before it
@@ -62,8 +62,7 @@ class Statement:
 
     @property
     def introduces(self) -> bool:
-        """It ends in a colon: what it introduces (a list, the sentence after it) must follow it."""
-        return self.text.endswith(":")
+        return introduces(self.text)
 
     @property
     def list_length(self) -> int:
@@ -126,7 +125,7 @@ def _in_run_of_lines(units: list[str], index: int) -> bool:
 def _leans_on(last: Statement, unit: str, passage: Passage) -> bool:
     if last.passage.chunk_id != passage.chunk_id or last.items or last.span >= MAX_SPAN:
         return False
-    stub = unit.endswith(":") and len(unit.split()) <= STUB_WORDS
+    stub = introduces(unit) and len(unit.split()) <= STUB_WORDS
     introduced = last.introduces  # "... whose core vision and mission is as follows:" then its text
     return stub or introduced or bool(POINTS_BACK.match(unit) or ASIDE.fullmatch(unit))
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from assistant.records import Passage
 from assistant.search.retrieve import ChunkStore
-from assistant.text import is_list_item
+from assistant.text import introduces, is_list_item
 
 
 def select_evidence(fused: list[Passage], store: ChunkStore, count: int) -> list[Passage]:
@@ -32,7 +32,7 @@ def list_lead_ins(evidence: list[Passage], store: ChunkStore) -> dict[str, Passa
     lead_ins = {}
     for passage in evidence:
         before = store.neighbour(passage, step=-1)
-        if before and _list_runs_on(before, passage) and before.text.rstrip().endswith(":"):
+        if before and _list_runs_on(before, passage) and introduces(before.text):
             lead_ins[passage.chunk_id] = before
     return lead_ins
 
