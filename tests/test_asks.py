@@ -84,6 +84,7 @@ def test_how_many_things_and_what_is_counted():
     assert read("What is domain 4?").things_asked_for == 0
     assert read("How many members sit on the Clinical Reference Group?").counted == ("member",)
     assert read("How many of them are there?").counted == ()
+    assert read("Secure homes and training centres: how many of each are there?").counted == ()
 
 
 def test_acronyms_the_guidance_defines_are_learned():

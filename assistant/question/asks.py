@@ -70,6 +70,7 @@ COUNTING_CLAUSE = re.compile(r"\bhow many (.*?)(?:[?.!]|\s(?:and|but)\s+(?:what|
 UNMARKED_PLURALS = frozenset({"people", "children", "staff", "police", "women", "men"})
 JOINING_WORDS = frozenset({"and", "of"})  # inside a name ("Liaison and Diversion trial schemes")
 PRONOUNS = frozenset({"them", "they", "those", "these", "it", "us", "you"})
+COUNTED_ELSEWHERE = PRONOUNS | {"each", "both"}  # "how many of each": what is counted is named elsewhere
 
 
 # How officers name a document: "the collaboration guide", "the place-based blog", "the police navigational tool",
@@ -261,7 +262,7 @@ def _counted_thing(ask: str, glossary: dict[str, str]) -> set[str]:
     """The terms of what "how many ..." counts ("How many members sit on ..." -> member), or an empty set.
 
     The last plural of the words after "how many", before the first stop word that does not join a name. An
-    acronym counts as itself and as its spelled-out head ("ICBs" -> icb, board); a pronoun counts nothing.
+    acronym counts as itself and as its spelled-out head ("ICBs" -> icb, board); a pronoun or "each" counts nothing.
     """
     match = HOW_MANY.search(ask)
     if not match:
@@ -273,7 +274,7 @@ def _counted_thing(ask: str, glossary: dict[str, str]) -> set[str]:
         phrase.append(word)
     plurals = [w for w in phrase if w.lower().endswith("s") or w.lower() in UNMARKED_PLURALS]
     head = (plurals or phrase or [""])[-1]
-    if head.lower() in PRONOUNS:
+    if head.lower() in COUNTED_ELSEWHERE:
         return set()
     found = set(terms(head))
     phrase_terms = set(terms(" ".join(phrase)))
