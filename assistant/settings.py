@@ -118,8 +118,8 @@ class Settings(BaseSettings):
     min_similarity: float = Field(0.40, description="best sentence's cosine similarity to the question")
     follow_up_min_similarity: float = Field(0.38, description="... to a follow-up searched with the earlier topic")
     max_unknown_share: float = Field(0.5, description="share of the ask in words the guidance never uses ...")
-    unknown_needs_similarity: float = Field(0.48, description="... above which a sentence this similar is needed")
-    count_needs_context: float = Field(0.4, description="share of a 'how many' clause a sentence giving the count holds")
+    unknown_needs_similarity: float = Field(0.5, description="... above which a sentence this similar is needed")
+    count_needs_context: float = Field(0.2, description="share of a 'how many' clause a sentence giving the count holds")
     rare_name_chunks: int = Field(3, description="a name in at most this many chunks must appear in the answer ...")
     name_context_coverage: float = Field(0.4, description="... in a sentence holding this share of the ask")
 

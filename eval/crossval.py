@@ -30,7 +30,7 @@ GRID = {
     "min_similarity": np.round(np.arange(0.24, 0.47, 0.02), 2),
     "follow_up_min_similarity": np.round(np.arange(0.30, 0.47, 0.02), 2),
     "max_unknown_share": np.array([0.4, 0.5, 0.6, 0.7]),
-    "unknown_needs_similarity": np.round(np.arange(0.36, 0.61, 0.04), 2),
+    "unknown_needs_similarity": np.round(np.arange(0.36, 0.61, 0.02), 2),
     "count_needs_context": np.array([0.1, 0.2, 0.3, 0.4, 0.5]),
 }
 FITTED = tuple(GRID)

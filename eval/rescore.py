@@ -1,6 +1,6 @@
 """Cross-validate the re-score's second-sentence weight on the labelled question sets, and report it out of fold.
 
-    python -m eval fit-rescore [QUESTIONS.jsonl ...]     (default: the own set and both officer sets)
+    python -m eval fit-rescore [QUESTIONS.jsonl ...]     (default: the own set and every officer set but the blind one)
 
 Every answerable question is asked once; the re-score's candidates come back with their signals
 (``Answer.rescored``), each labelled by whether it holds the question's evidence. For each weight in ``GRID`` the
@@ -22,8 +22,8 @@ import numpy as np
 from assistant.navigator import Navigator
 from assistant.search.rescore import combine, weights_for
 from assistant.settings import PROJECT_ROOT, Settings
+from eval.dataset import TARGET_FILES
 from eval.metrics import first_relevant_rank, relevance
-from eval.picker import DEFAULT_SETS
 from eval.runner import answered_questions
 
 GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 1.0)
@@ -83,7 +83,7 @@ def out_of_fold(samples: list[Sample]) -> tuple[dict[str, tuple[float, float]], 
 
 
 def fit_rescore(paths: list[Path] | None = None, settings: Settings | None = None) -> str:
-    samples = collect(Navigator(settings or Settings()), paths or DEFAULT_SETS)
+    samples = collect(Navigator(settings or Settings()), paths or TARGET_FILES)
     names = sorted({s.set_name for s in samples})
     lines = [f"# Re-score: the second-best sentence's weight, on {len(samples)} answerable questions", "",
              "Recall@5 / MRR among the re-scored candidates, by set.", "",

@@ -141,6 +141,11 @@ def blind_run(navigator, tmp_path_factory):
     return _reported_run(navigator, tmp_path_factory, "blind")
 
 
+@pytest.fixture(scope="module")
+def later_run(navigator, tmp_path_factory):
+    return _reported_run(navigator, tmp_path_factory, "officer-later")
+
+
 def _holds(summary: dict, gate: dict) -> None:
     for metric, floor in gate.get("minimum", {}).items():
         assert summary[metric] >= floor, f"{metric} fell to {summary[metric]} (gate {floor})"
@@ -169,10 +174,16 @@ def test_the_ci_gate_holds_on_the_blind_set(blind_run):
     _holds(summary, THRESHOLDS["blind"])
 
 
-def test_the_answer_policy_is_cross_validated_over_every_labelled_set(eval_run, officer_run):
+def test_the_ci_gate_holds_on_the_later_officer_sets(later_run):
+    _, summary = later_run
+    assert summary["questions"] == 140
+    _holds(summary, THRESHOLDS["officer-later"])
+
+
+def test_the_answer_policy_is_cross_validated_over_every_labelled_set(eval_run, officer_run, later_run):
     from eval.crossval import crossval
     from assistant.settings import Settings
 
-    text = crossval([eval_run[0], eval_run[0] / "refusal", officer_run[0]], Settings())
+    text = crossval([eval_run[0], eval_run[0] / "refusal", officer_run[0], later_run[0]], Settings())
     assert "Out-of-fold" in text and "earns its place" in text
     assert (officer_run[0].parent / "crossval.json").exists()
