@@ -71,6 +71,9 @@ def test_a_short_ask_that_points_back_reads_the_situation_with_it():
         ("How many SARCs are there?", "count"),
         ("When did it move to NHS England?", "date"),
         ("Who pays for it?", "who"),
+        ("Who is the current chair of the Clinical Reference Group?", "post holder"),  # a person, not the post
+        ("Who chairs the SARC board?", "post holder"),
+        ("Who leads an ICB?", "who"),  # answered by the posts that lead it
         ("Where does the nav tool send me to read up on ICSs?", "reading"),
     ],
 )
@@ -110,6 +113,8 @@ def _case(question: str, statement: str, similarity: float = 0.7, follows_up: bo
     [
         ("What is a SARC?", "A SARC is a sexual assault referral centre.", "answered", ""),
         ("What's the phone number of the SARC?", "SARCs are commissioned by NHS England.", "related", "kind_missing"),
+        ("Who chairs the SARC board?", "The SARC board is made up of a chair and members.", "related", "kind_missing"),
+        ("Who chairs the SARC board?", "Dr Jane Smith chairs the SARC board.", "answered", ""),
         ("How many SARCs are there?", "SARCs are commissioned by NHS England.", "related", "count_missing"),
         ("What does section 136 say about SARCs?", "SARCs are commissioned by NHS England.", "related",
          "missing_number"),

@@ -106,14 +106,19 @@ HOLDS = {
     "percentage": re.compile(r"\d\s?%|\bper ?cent\b|\b(?:half|a third|a quarter|one in \w+)\b", re.I),
     "amount": re.compile(r"£\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m|k)\b", re.I),
     "time of day": re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\b24 hours\b", re.I),
+    # A person: titled ("Lord Bradley", "Dr Claire Fuller"), named with their post ("Victor Adebowale, Chair of ...")
+    # or as the one who chairs.
+    "post holder": re.compile(r"\b(?:Dr|Professor|Prof|Lord|Lady|Baroness|Sir|Dame|Mr|Mrs|Ms)\.? [A-Z][a-z]+|"
+                              r"\b[A-Z][a-z]+ [A-Z][a-z'-]+, (?:the )?(?:Chair|Director|Chief|Head)\b|"
+                              r"\b(?:chaired|headed|led) by [A-Z][a-z]+ [A-Z]"),
     "findings": re.compile(r"\b(?:found|finds|showed|shows|shown|concluded|recommended|recommends|identified|"
                            r"identifies|revealed|reported)\b", re.I),
 }
 
 
 def kind_missing(case: Case) -> float:
-    """1 when the ask wants a checkable kind of answer (a phone number, a percentage, an amount, a time, findings)
-    and the answer's two best sentences hold none."""
+    """1 when the ask wants a checkable kind of answer (a phone number, a percentage, an amount, a time, findings, a
+    named person) and the answer's two best sentences hold none."""
     holds = HOLDS.get(case.asks.kind)
     if holds is None or not case.statements:
         return 0.0

@@ -53,6 +53,9 @@ KINDS: list[tuple[str, re.Pattern]] = [
     ("count", re.compile(r"\bhow many\b", re.I)),
     ("date", re.compile(r"^\W*when\b|\bwhat (?:year|date)\b|\bsince when\b", re.I)),
     ("reason", re.compile(r"^\W*why\b|\bwhat (?:was|is) the reason\b|\bwhy\b", re.I)),
+    # The holder of a post asks for a person, not for the post ("Who is the current chair of the CRG?").
+    ("post holder", re.compile(r"\bwho (?:chairs|is (?:the |their |its )?(?:current |new )?(?:chair(?:man|woman|person)?|"
+                               r"head|director|chief executive)\b)|\bwho(?:'s| is) (?:chairing|in charge of)\b", re.I)),
     ("who", re.compile(r"^\W*(?:and |so )?who\b|\bwho (?:is|are|was|were|does|did|made|makes|leads|chairs|runs|pays)\b", re.I)),
     ("reading", re.compile(r"\b(?:read|reading|resources?|links?|further|slides?|deck|video|publications?|"
                            r"references?|website|online)\b", re.I)),
