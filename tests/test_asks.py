@@ -187,6 +187,7 @@ def test_a_document_the_message_names_is_read_from_its_sort_and_title(question, 
     [
         ("According to the police navigational tool, who runs an ICS?", "According to , who runs an ICS?"),
         ("What does the collaboration guide say ICBs should do?", "What does say ICBs should do?"),
+        ("Who runs an ICS, per the police navigational tool?", "Who runs an ICS, per ?"),
         ("The guide says ICSs are young. Which resource in the guide's further reading explains them?",
          "says ICSs are young. Which resource in further reading explains them?"),
         # The document is what is asked about: its name is searched.
@@ -204,4 +205,6 @@ def test_a_document_named_as_the_source_of_the_ask_is_not_searched(question, sea
 
 def test_the_publisher_a_document_is_named_by_is_not_a_name_the_answer_must_repeat():
     asks = read_question("CSTR - does the RD/Clinks guide put it under NHSE's remit?", KNOWN, GLOSSARY, ROLES, DOCUMENTS)
+    assert asks.documents == ("guide.txt",) and asks.names == ()
+    asks = read_question("Is CSTR in NHSE's remit per the RD/Clinks guide?", KNOWN, GLOSSARY, ROLES, DOCUMENTS)
     assert asks.documents == ("guide.txt",) and asks.names == ()

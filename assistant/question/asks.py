@@ -84,10 +84,10 @@ DOCUMENT_NAME = re.compile(
     r"(guide|blog|tool|briefing|report|paper|document|toolkit|strategy)\b(?:['’]s\b)?",
     re.I,
 )
-# A document named as the source of what is asked ("according to the blog", "what does the guide say about ...",
-# "the briefing says ..."): the name says where to look, not what to look for. Where the document is what is asked
+# A document named as the source of what is asked ("according to the blog", "per the nav tool", "what does the guide
+# say about ...", "the briefing says ..."): the name says where to look, not what to look for. Where the document is what is asked
 # about ("who wrote the blog", "the purpose of the guide") its name is searched.
-ATTRIBUTED_BEFORE = re.compile(r"\b(?:according to|in|does|do|did)\s+$", re.I)
+ATTRIBUTED_BEFORE = re.compile(r"\b(?:according to|per|in|does|do|did)\s+$", re.I)
 ATTRIBUTED_AFTER = re.compile(r"^\s+(?:says|said)\b", re.I)
 
 
