@@ -14,8 +14,13 @@ CITATION = re.compile(r"\[(\d+)\]")
 K_VALUES = (1, 3, 5, 10)
 
 
+CURLY_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u2019", "'").lower()).strip()
+    """Lower case, single spaces, straight quotes: a question file typed with straight quotes still finds the
+    corpus's curly ones (‘place-based working’)."""
+    return re.sub(r"\s+", " ", text.translate(CURLY_QUOTES).lower()).strip()
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:

@@ -10,7 +10,7 @@ import pytest
 from assistant.settings import PROJECT_ROOT
 from eval.compare import compare_runs
 from eval.__main__ import _question_files
-from eval.dataset import REPORTED_SETS, load_questions, reported_set
+from eval.dataset import REPORTED_SETS, TARGET_SETS, load_questions, reported_set
 from eval.metrics import citation_precision, holds_snippet, ndcg_at, normalise, precision_recall
 from tests.conftest import CORPUS
 
@@ -43,11 +43,28 @@ def test_a_set_is_named_as_make_eval_reports_it():
 
 
 @pytest.mark.fast
-def test_every_evidence_snippet_and_key_fact_is_in_the_corpus():
+@pytest.mark.parametrize("name", ["questions", "blind", "officer-later"])  # the officer files are kept as given
+def test_every_evidence_snippet_and_key_fact_is_in_the_corpus(name):
     corpus = _corpus_text()
-    for question in load_questions(QUESTIONS):
+    for question in (q for path in REPORTED_SETS[name] for q in load_questions(path)):
         for snippet in question.evidence + question.key_facts:
             assert normalise(snippet) in corpus, (question.id, snippet)
+
+
+@pytest.mark.fast
+def test_a_key_fact_typed_with_straight_quotes_finds_curly_ones():
+    assert normalise("A key principle of ‘place-based working’ is “local”") == normalise(
+        "a key principle of 'place-based working' is \"local\"")
+
+
+@pytest.mark.fast
+def test_the_blind_set_is_never_fitted_on():
+    from eval.picker import PICKER_SETS
+    from eval.rescore import TARGET_FILES
+
+    blind = set(REPORTED_SETS["blind"])
+    assert "blind" not in TARGET_SETS and not blind & set(TARGET_FILES) and not blind & set(PICKER_SETS)
+    assert set(REPORTED_SETS["officer-later"]) <= set(TARGET_FILES)
 
 
 @pytest.mark.fast
