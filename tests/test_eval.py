@@ -10,7 +10,7 @@ import pytest
 from assistant.settings import PROJECT_ROOT
 from eval.compare import compare_runs
 from eval.__main__ import _question_files
-from eval.dataset import REPORTED_SETS, TARGET_SETS, load_questions, reported_set
+from eval.dataset import REPORTED_SETS, TARGET_FILES, TARGET_SETS, load_questions, reported_set
 from eval.metrics import citation_precision, holds_snippet, ndcg_at, normalise, precision_recall
 from tests.conftest import CORPUS
 
@@ -60,7 +60,6 @@ def test_a_key_fact_typed_with_straight_quotes_finds_curly_ones():
 @pytest.mark.fast
 def test_the_blind_set_is_never_fitted_on():
     from eval.picker import PICKER_SETS
-    from eval.rescore import TARGET_FILES
 
     blind = set(REPORTED_SETS["blind"])
     assert "blind" not in TARGET_SETS and not blind & set(TARGET_FILES) and not blind & set(PICKER_SETS)

@@ -54,9 +54,10 @@ KINDS: list[tuple[str, re.Pattern]] = [
     ("date", re.compile(r"^\W*when\b|\bwhat (?:year|date)\b|\bsince when\b", re.I)),
     ("reason", re.compile(r"^\W*why\b|\bwhat (?:was|is) the reason\b|\bwhy\b", re.I)),
     # The holder of a post asks for a person, not for the post ("Who is the current chair of the CRG?").
-    ("post holder", re.compile(r"\bwho (?:chairs|is (?:the |their |its )?(?:current |new )?(?:chair(?:man|woman|person)?|"
-                               r"head|director|chief executive)\b)|\bwho(?:'s| is) (?:chairing|in charge of)\b", re.I)),
-    ("who", re.compile(r"^\W*(?:and |so )?who\b|\bwho (?:is|are|was|were|does|did|made|makes|leads|chairs|runs|pays)\b", re.I)),
+    ("post holder", re.compile(r"\bwho (?:chairs|is (?:the |their |its )?(?:current |new )?"
+                               r"(?:chair(?:man|woman|person)?|head|director|chief executive)\b)|"
+                               r"\bwho(?:'s| is) (?:chairing|in charge of)\b", re.I)),
+    ("who", re.compile(r"^\W*(?:and |so )?who\b|\bwho (?:is|are|was|were|does|did|made|makes|leads|runs|pays)\b", re.I)),
     ("reading", re.compile(r"\b(?:read|reading|resources?|links?|further|slides?|deck|video|publications?|"
                            r"references?|website|online)\b", re.I)),
 ]
@@ -85,8 +86,8 @@ DOCUMENT_NAME = re.compile(
     re.I,
 )
 # A document named as the source of what is asked ("according to the blog", "per the nav tool", "what does the guide
-# say about ...", "the briefing says ..."): the name says where to look, not what to look for. Where the document is what is asked
-# about ("who wrote the blog", "the purpose of the guide") its name is searched.
+# say about ...", "the briefing says ..."): the name says where to look, not what to look for. Where the document is
+# what is asked about ("who wrote the blog", "the purpose of the guide") its name is searched.
 ATTRIBUTED_BEFORE = re.compile(r"\b(?:according to|per|in|does|do|did)\s+$", re.I)
 ATTRIBUTED_AFTER = re.compile(r"^\s+(?:says|said)\b", re.I)
 
