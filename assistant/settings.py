@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     dense_weight: float = Field(1.0, description="fusion weight of dense search relative to BM25")
     follow_up_bare_weight: float = Field(0.5, description="fusion weight of a follow-up's own wording")
-    named_document_weight: float = Field(
-        1.0, ge=0, description="fusion weight of the rankings kept to a document the question names ('the blog says')"
+    named_documents_first: bool = Field(
+        True, description="a document the question names ('the blog says') is searched before the others"
     )
     rescore: bool = True
     rescore_candidates: int = Field(25, description="how many fused candidates are re-scored")
