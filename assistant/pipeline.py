@@ -149,7 +149,8 @@ class Navigator:
             )
             text, citations = attach_citations(statements)
         with clock("check"):
-            case = Case(asks, tuple(self.ask_terms(asks, queries[-1])), tuple(passages), tuple(statements), best,
+            quoted = tuple(st for st in statements if not st.fills)
+            case = Case(asks, tuple(self.ask_terms(asks, queries[-1])), tuple(passages), quoted, best,
                         self.store, self.vocabulary.glossary, self.settings.rare_name_chunks,
                         self.settings.name_context_coverage, queries[-1].follow_up)
             verdict = decide(measure(case), self.policy)

@@ -5,9 +5,9 @@
 Every answerable question is asked once; each candidate statement the picker scored is labelled by whether it
 holds a key fact. The weights maximise, question by question, the chance that the top-scored statement holds a key
 fact (a soft-max over that question's candidates, L2-regularised); a logistic regression on the score so made, over
-every candidate (each question weighing the same), turns it into the chance a statement holds a key fact. The ratio
-(how likely, against the best statement, another must be to be quoted) is the one whose out-of-fold answers, over
-five folds of all the questions, hold the most key facts with a median answer within ``MAX_MEDIAN_WORDS`` on every
+every candidate (each question weighing the same), turns it into the chance a statement holds a key fact. The bar
+(the ratio: how likely, against the best statement, another must be to be quoted; and the fewest words an answer
+quotes whatever the chances) is the one whose out-of-fold answers, over five folds of all the questions, hold the most key facts with a median answer within ``MAX_MEDIAN_WORDS`` on every
 set as `make eval` reports it (the officer files together). The figures go to eval/runs/picker.md.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.navigator import Navigator
-from assistant.answer.picker import PICKER_FILE, Picker, worth_quoting
+from assistant.answer.picker import PICKER_FILE, Picker, quoted_words, worth_quoting
 from assistant.settings import PROJECT_ROOT, Settings
 from eval.dataset import TARGET_SETS
 from eval.metrics import normalise
@@ -31,6 +31,7 @@ from eval.runner import answered_questions
 # first two (ADR 0022).
 PICKER_SETS = [path for name in ("questions", "officer") for path in TARGET_SETS[name]]
 RATIOS = tuple(round(0.1 + 0.025 * step, 3) for step in range(21))  # 0.1 to 0.6
+MIN_WORDS = (0, 20, 30, 40, 50, 60, 75)
 MAX_MEDIAN_WORDS = 110  # issue 13's target for officer questions, held on every set
 FOLDS = 5
 L2 = 0.01
@@ -70,7 +71,7 @@ def collect(navigator: Navigator, paths: list[Path]) -> list[Sample]:
     return samples
 
 
-def fit(samples: list[Sample], ratio: float = 1.0) -> Picker:
+def fit(samples: list[Sample], ratio: float = 1.0, min_words: int = 0) -> Picker:
     """Weights under which a statement's score is the chance it holds a key fact: which statement of a question holds
     one is learnt by a soft-max over that question's candidates, and how likely a statement so scored is to hold one
     by a logistic regression on that score over every candidate (the two numbers fold into weights and bias)."""
@@ -91,7 +92,8 @@ def fit(samples: list[Sample], ratio: float = 1.0) -> Picker:
     slope, bias = calibrate(np.concatenate([x @ weights for x, _ in standard]),
                             np.concatenate([y for _, y in standard]),
                             np.concatenate([np.full(len(y), 1.0 / (len(y) * len(standard))) for _, y in standard]))
-    return Picker(tuple((slope * weights).round(4)), tuple(mean.round(6)), tuple(scale.round(6)), round(bias, 4), ratio)
+    return Picker(tuple((slope * weights).round(4)), tuple(mean.round(6)), tuple(scale.round(6)), round(bias, 4), ratio,
+                  min_words)
 
 
 def calibrate(scores: np.ndarray, labels: np.ndarray, each: np.ndarray) -> tuple[float, float]:
@@ -109,7 +111,8 @@ def chances(picker: Picker, sample: Sample) -> np.ndarray:
     return np.array([picker.score(tuple(row)) for row in sample.features])
 
 
-def answer_figures(answers: list[tuple[Sample, np.ndarray]], ratio: float, max_statements: int) -> tuple[float, float]:
+def answer_figures(answers: list[tuple[Sample, np.ndarray]], ratio: float, max_statements: int,
+                   min_words: int = 0) -> tuple[float, float]:
     """Key facts held and median words of the answers composed from each question's candidate scores (a statement
     quoted once, its citation mark counted as a word as the eval counts it)."""
     shares, words = [], []
@@ -119,7 +122,8 @@ def answer_figures(answers: list[tuple[Sample, np.ndarray]], ratio: float, max_s
             continue
         chosen: list[int] = []
         for i in np.argsort(-scores):
-            if len(chosen) == max_statements or not worth_quoting(scores[i], scores.max(), ratio):
+            quoted = quoted_words(sample.texts[j] for j in chosen)
+            if len(chosen) == max_statements or not worth_quoting(scores[i], scores.max(), ratio, quoted, min_words):
                 break
             if sample.texts[i] not in {sample.texts[j] for j in chosen}:
                 chosen.append(i)
@@ -128,8 +132,11 @@ def answer_figures(answers: list[tuple[Sample, np.ndarray]], ratio: float, max_s
     return statistics.mean(shares), statistics.median(words) if words else 0.0
 
 
-def out_of_fold(samples: list[Sample], max_statements: int) -> dict[float, dict[str, tuple[float, float]]]:
-    """For each ratio, each set's key facts and median words with every question answered by the picker of a fold
+Bar = tuple[float, int]  # a ratio and a number of words: what makes a statement worth quoting (picker.worth_quoting)
+
+
+def out_of_fold(samples: list[Sample], max_statements: int) -> dict[Bar, dict[str, tuple[float, float]]]:
+    """For each bar, each set's key facts and median words with every question answered by the picker of a fold
     that did not see it."""
     order = np.random.default_rng(0).permutation(len(samples))
     folds = [set(part.tolist()) for part in np.array_split(order, FOLDS)]
@@ -137,42 +144,43 @@ def out_of_fold(samples: list[Sample], max_statements: int) -> dict[float, dict[
     held_out = {i: chances(picker, samples[i]) for fold, picker in zip(folds, pickers) for i in fold}  # scored once
     names = sorted({s.set_name for s in samples})
     return {
-        ratio: {name: answer_figures([(s, held_out[i]) for i, s in enumerate(samples) if s.set_name == name],
-                                     ratio, max_statements) for name in names}
-        for ratio in RATIOS
+        (ratio, least): {name: answer_figures([(s, held_out[i]) for i, s in enumerate(samples) if s.set_name == name],
+                                              ratio, max_statements, least) for name in names}
+        for ratio in RATIOS for least in MIN_WORDS
     }
 
 
-def choose_ratio(figures: dict[float, dict[str, tuple[float, float]]]) -> float:
-    """The ratio with the most key facts (mean over sets) whose median answer is short enough on every set; of equals,
-    the higher ratio (the shorter answers)."""
-    short = [r for r, sets in figures.items() if all(words <= MAX_MEDIAN_WORDS for _, words in sets.values())]
-    return max(short or [max(figures)], key=lambda r: (statistics.mean(k for k, _ in figures[r].values()), r))
+def choose_bar(figures: dict[Bar, dict[str, tuple[float, float]]]) -> Bar:
+    """The bar with the most key facts (mean over sets) whose median answer is short enough on every set; of equals,
+    the one quoting less (the higher ratio, then the fewer words)."""
+    short = [bar for bar, sets in figures.items() if all(words <= MAX_MEDIAN_WORDS for _, words in sets.values())]
+    return max(short or [max(figures)],
+               key=lambda bar: (statistics.mean(k for k, _ in figures[bar].values()), bar[0], -bar[1]))
 
 
 def fit_picker(paths: list[Path] | None = None, settings: Settings | None = None, out: Path = PICKER_FILE) -> str:
     settings = settings or Settings()
     samples = collect(Navigator(settings), paths or PICKER_SETS)
     figures = out_of_fold(samples, settings.answer_sentences)
-    ratio = choose_ratio(figures)
-    picker = fit(samples, ratio)
+    bar = choose_bar(figures)
+    picker = fit(samples, *bar)
     picker.save(out)
-    report = report_lines(figures, ratio, picker, len(samples))
+    report = report_lines(figures, bar, picker, len(samples))
     runs = PROJECT_ROOT / "eval" / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     (runs / "picker.md").write_text(report, encoding="utf-8")
     return report
 
 
-def report_lines(figures, ratio: float, picker: Picker, questions: int) -> str:
+def report_lines(figures, bar: Bar, picker: Picker, questions: int) -> str:
     names = sorted(next(iter(figures.values())))
     lines = [f"# Sentence picker, fitted on {questions} answerable questions", "",
              f"Out of fold ({FOLDS} folds): key facts in the answer / median words, by ratio (a statement is quoted "
-             f"when at least that share as likely to hold a key fact as the best); chosen {ratio} (median at most "
-             f"{MAX_MEDIAN_WORDS} words on every set).", "",
-             "| ratio | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
-    for r, sets in figures.items():
-        lines.append(f"| {r}{' (chosen)' if r == ratio else ''} | "
+             f"when at least that share as likely to hold a key fact as the best) and the fewest words an answer "
+             f"quotes; chosen {bar[0]} and {bar[1]} words (median at most {MAX_MEDIAN_WORDS} words on every set).", "",
+             "| ratio | fewest words | " + " | ".join(names) + " |", "| --- | --- |" + " --- |" * len(names)]
+    for (r, least), sets in figures.items():
+        lines.append(f"| {r}{' (chosen)' if (r, least) == bar else ''} | {least} | "
                      + " | ".join(f"{sets[n][0]:.3f} / {sets[n][1]:.0f}" for n in names) + " |")
     lines += ["", "| feature | weight |", "| --- | --- |"]
     lines += [f"| {name} | {weight:+.2f} |" for name, weight in zip(picker.features, picker.weights)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.question.asks import read_question
 from assistant.answer.cite import attach_citations
 from assistant.answer.compose import (
-    answer_every_part, candidate_statements, compose_extractive, is_reading_line, score_statements,
+    answer_every_part, candidate_statements, choose_statements, compose_extractive, is_reading_line, score_statements,
 )
 from assistant.answer.picker import load_picker
 from assistant.records import Passage
@@ -90,6 +92,24 @@ def test_each_part_of_a_message_that_asks_two_things_is_answered():
                    "How long was the initial partnership meant to last? List them all."):
         one = read_question(single, store.document_frequency, {}, {})
         assert answer_every_part(first_part_only, scored, one, store) == first_part_only
+
+
+@pytest.mark.fast
+def test_a_short_answer_is_filled_out_with_the_next_likeliest_statement_which_no_check_reads():
+    text = ("The Programme came about as a consequence of the Bradley Report published in April 2009. "
+            "Lord Bradley was asked to consider ways to divert people with mental health problems away from custody. "
+            "Integrated care boards commission most hospital services for their population.")
+    store = ChunkStore(["c1"], [text], [{"source": "custody", "position": 0}])
+    question = "When was the Bradley Report published?"
+    asks = read_question(question, store.document_frequency, {}, {})
+    scored = score_statements(candidate_statements([store.passage(0)]), asks, terms(question), {}, store, load_picker(),
+                              focus=terms(question))
+    picker = replace(load_picker(), ratio=1.0)  # only the likeliest statement is worth quoting on its chance
+    alone = choose_statements(scored, 6, 10, replace(picker, min_words=0))
+    filled = choose_statements(scored, 6, 10, replace(picker, min_words=20))
+    assert [st.text for st in alone] == [scored[0].text] and not alone[0].fills
+    assert len(filled) == 2 and filled[0] == alone[0] and filled[1].fills  # 15 words: the next one too
+    assert "divert people" in filled[1].text
 
 
 @pytest.mark.fast

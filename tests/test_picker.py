@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.picker import FEATURES, PICKER_FILE, load_picker, worth_quoting
-from eval.picker import MAX_MEDIAN_WORDS, Sample, answer_figures, chances, choose_ratio, fit
+from eval.picker import MAX_MEDIAN_WORDS, Sample, answer_figures, chances, choose_bar, fit
 
 pytestmark = pytest.mark.fast
 
@@ -49,10 +49,23 @@ def test_a_score_is_the_chance_of_a_key_fact_and_a_lower_ratio_quotes_more():
     assert quoted[1.0] == 1 and quoted[0.0] == len(chances) and quoted[1.0] <= quoted[0.1] <= quoted[0.0]
 
 
-def test_the_ratio_is_the_best_whose_answers_are_short_enough_on_every_set():
-    figures = {0.5: {"a": (0.70, 60), "b": (0.80, 50)}, 0.3: {"a": (0.78, 100), "b": (0.84, 90)},
-               0.2: {"a": (0.80, MAX_MEDIAN_WORDS + 1), "b": (0.90, 100)}, 0.4: {"a": (0.78, 90), "b": (0.84, 80)}}
-    assert choose_ratio(figures) == 0.4  # as many key facts as 0.3, in shorter answers
+def test_the_bar_is_the_best_whose_answers_are_short_enough_on_every_set():
+    figures = {(0.5, 0): {"a": (0.70, 60), "b": (0.80, 50)}, (0.3, 0): {"a": (0.78, 100), "b": (0.84, 90)},
+               (0.2, 0): {"a": (0.80, MAX_MEDIAN_WORDS + 1), "b": (0.90, 100)},
+               (0.4, 0): {"a": (0.78, 90), "b": (0.84, 80)}, (0.4, 40): {"a": (0.78, 95), "b": (0.84, 85)},
+               (0.4, 60): {"a": (0.80, 105), "b": (0.86, 95)}}
+    assert choose_bar(figures) == (0.4, 60)  # the most key facts within the limit
+    del figures[(0.4, 60)]
+    assert choose_bar(figures) == (0.4, 0)  # as many key facts as 0.3 and as 0.4 with 40 words, in shorter answers
+
+
+def test_a_short_answer_takes_the_next_statement_whatever_its_chance():
+    picker = fit(samples(), ratio=1.0, min_words=8)
+    held_out = samples(20)
+    one, two = (answer_figures([(s, chances(picker, s)) for s in held_out], 1.0, 4, least) for least in (0, 8))
+    assert one[1] == 6 and two[1] == 12  # "statement 0 of question 1 [1]" (five words) alone, then with the next
+    assert one[0] == two[0] == 1.0
+    assert worth_quoting(0.1, 0.9, ratio=1.0, words=7, min_words=8) and not worth_quoting(0.1, 0.9, 1.0, 8, 8)
 
 
 @pytest.mark.parametrize("stale", [

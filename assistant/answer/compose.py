@@ -9,7 +9,7 @@ from functools import cached_property
 
 from assistant.question.asks import own_words
 from assistant.question.instructions import reads_as_instruction
-from assistant.answer.picker import PICKER_FILE, Picker, load_picker, worth_quoting
+from assistant.answer.picker import PICKER_FILE, Picker, load_picker, quoted_words, worth_quoting
 from assistant.records import Asks, Passage
 from assistant.search.retrieve import TermStatistics
 from assistant.settings import Settings
@@ -54,6 +54,7 @@ class Statement:
     items_left_out: int = 0  # of a list longer than an answer shows
     joined: tuple[str, ...] = ()  # the passage's sentences ``text`` joins (a paragraph break may stand between)
     features: tuple[float, ...] = ()  # what the picker scored (compose.statement_features)
+    fills: bool = False  # quoted only because the answer was short (picker.worth_quoting): no check reads it
 
     @property
     def quotes(self) -> tuple[str, ...]:
@@ -245,19 +246,22 @@ def is_reading_line(statement: Statement) -> bool:
                 or (statement.items and READING_SECTION.search(statement.text)))
 
 
-def choose_statements(scored: list[Statement], max_statements: int, max_items: int, ratio: float) -> list[Statement]:
-    """The best sentence, plus others at least ``ratio`` times as likely to hold a key fact that say something new,
-    in reading order."""
+def choose_statements(scored: list[Statement], max_statements: int, max_items: int, picker: Picker) -> list[Statement]:
+    """The best sentence, plus others the picker finds worth quoting that say something new, in reading order."""
     ranked = sorted(scored, key=lambda s: s.score, reverse=True)
     chosen: list[Statement] = []
     for statement in ranked:
-        if len(chosen) == max_statements or not worth_quoting(statement.score, ranked[0].score, ratio):
+        words = quoted_words(" ".join((st.text, *st.items)) for st in chosen)
+        if len(chosen) == max_statements or not worth_quoting(
+            statement.score, ranked[0].score, picker.ratio, words, picker.min_words
+        ):
             break
         if any(_repeats(statement, earlier) for earlier in chosen):
             continue
         chosen.append(
             replace(
                 statement,
+                fills=not worth_quoting(statement.score, ranked[0].score, picker.ratio),
                 items=statement.items[:max_items],
                 item_passages=statement.item_passages[:max_items],
                 item_indexes=statement.item_indexes[:max_items],
@@ -319,5 +323,5 @@ def compose_extractive(
     picker = load_picker(settings.answer_picker or PICKER_FILE)
     scored = score_statements(candidates, asks, query_terms, sentence_sims, statistics, picker, focus,
                               settings.answer_item_keep_ratio)
-    chosen = choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker.ratio)
+    chosen = choose_statements(scored, settings.answer_sentences, settings.answer_list_items, picker)
     return answer_every_part(chosen, scored, asks, statistics), scored
