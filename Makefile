@@ -57,6 +57,7 @@ eval: index
 	$(PY) -m eval --questions officer --out eval/runs/officer --refusal-labels none --personal-data-labels none
 	$(PY) -m eval --questions officer-later --out eval/runs/officer-later --refusal-labels none --personal-data-labels none
 	$(PY) -m eval --questions blind --out eval/runs/blind --refusal-labels none --personal-data-labels none
+	$(PY) -m eval --questions blind-later --out eval/runs/blind-later --refusal-labels none --personal-data-labels none
 	$(PY) -m eval crossval eval/runs/latest eval/runs/latest/refusal eval/runs/officer eval/runs/officer-later
 
 # The same questions answered by the local model (16 minutes here), side by side with the extractive run.
