@@ -290,7 +290,7 @@ class Navigator:
         if not self.settings.rescore:
             return fused, sims, neighbourhood
         lexical = neighbourhood.scores(terms(query.text))
-        signal_weights = weights_for(self.settings.rescore_second_sentence_weight)
+        signal_weights = weights_for(self.settings.rescore_second_sentence_weight, self.settings.rescore_fused_weight)
         return rescore(candidates, sims, lexical, signal_weights) + fused[len(candidates) :], sims, neighbourhood
 
     def generated(

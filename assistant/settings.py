@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     rescore_second_sentence_weight: float = Field(
         0.625, description="weight of a candidate's second-best sentence in the re-score (python -m eval fit-rescore)"
     )
+    rescore_fused_weight: float = Field(
+        0.375, description="weight of a candidate's fusion score in the re-score (python -m eval fit-rescore)"
+    )
     evidence_passages: int = 5
 
     # --- answering

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.records import Passage
 from assistant.search.rescore import SIGNALS, combine, rescore, weights_for
-from eval.rescore import Sample, best_weight, figures, out_of_fold
+from eval.rescore import Sample, best_weights, figures, out_of_fold
 
 
 def passage(chunk_id: str, fused: float) -> Passage:
@@ -45,16 +45,19 @@ def test_a_signal_all_candidates_share_adds_nothing():
 
 
 def samples(count: int) -> list[Sample]:
-    """Questions whose evidence (candidate 0) is second on its best sentence but first on its second sentence."""
-    signals = np.array([[0.6, 0.6, 1.0, 0.02], [0.7, 0.1, 1.0, 0.02], [0.3, 0.2, 1.0, 0.01]])
+    """Questions whose evidence (candidate 0) is second on its best sentence and its fusion score but first on its
+    second sentence."""
+    signals = np.array([[0.6, 0.6, 1.0, 0.01], [0.7, 0.1, 1.0, 0.03], [0.3, 0.2, 1.0, 0.02]])
     return [Sample("set", signals, (True, False, False)) for _ in range(count)]
 
 
 @pytest.mark.fast
-def test_the_folds_choose_a_weight_that_puts_the_evidence_first():
-    assert best_weight(samples(8)) > 0
+def test_the_folds_choose_weights_that_put_the_evidence_first():
+    second, fused = best_weights(samples(8))
+    assert second > 0 and fused < 1.0
     oof, chosen = out_of_fold(samples(8))
-    assert oof["set"] == (1.0, 1.0) and 0.0 not in chosen
+    assert oof["set"] == (1.0, 1.0) and all(second > 0 for second, _ in chosen)
+    assert samples(1)[0].first_relevant((0.625, 1.0)) == 2  # at the weights of old the fusion score outvotes it
     assert figures([1, 2, None, 6]) == (0.5, (1 + 1 / 2 + 1 / 6) / 4)
 
 

@@ -18,9 +18,9 @@ from assistant.records import Passage
 SIGNALS = ("best_sentence", "second_sentence", "lexical", "fused")
 
 
-def weights_for(second_sentence_weight: float) -> tuple[float, ...]:
+def weights_for(second_sentence_weight: float, fused_weight: float = 1.0) -> tuple[float, ...]:
     """The weight of each of ``SIGNALS``."""
-    return 1.0, second_sentence_weight, 1.0, 1.0
+    return 1.0, second_sentence_weight, 1.0, fused_weight
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:
