@@ -70,7 +70,7 @@ bench: index browser
 	$(PY) bench/run.py
 
 # Navigator among hundreds of real documents (Debian's HTML docs, installed with apt by the benchmark) and the
-# embedding backends compared; about 12 minutes here (19 when onnx builds the large index). Writes bench/scale.json,
+# embedding backends compared; 12 to 27 minutes, by processor (README, Performance). Writes bench/scale.json,
 # scale.md, scale.png.
 # SCALE_ARGS="--documents 20" makes a quick run.
 bench-scale: install
