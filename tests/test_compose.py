@@ -72,17 +72,23 @@ def test_a_sentence_joined_across_a_paragraph_break_is_quoted_as_the_passage_has
     assert citations[0].quotes and all(quote in text for quote in citations[0].quotes)
 
 
+def scored_for(text: str, question: str):
+    """One passage of ``text``, the question read against it, and its statements scored by the shipped picker."""
+    store = ChunkStore(["c1"], [text], [{"source": "custody", "position": 0}])
+    asks = read_question(question, store.document_frequency, {}, {})
+    scored = score_statements(candidate_statements([store.passage(0)]), asks, terms(question), {}, store, load_picker(),
+                              focus=terms(question))
+    return store, asks, scored
+
+
 @pytest.mark.fast
 def test_each_part_of_a_message_that_asks_two_things_is_answered():
     text = ("A national programme invited police forces to enter into a two year initial partnership. "
             "The first year saw ten police forces join up. "
             "The aim of the partnership was to establish a position of readiness to transfer commissioning.")
-    store = ChunkStore(["c1"], [text], [{"source": "custody", "position": 0}])
     question = "How long was the initial partnership meant to last, and what was it trying to get ready for?"
-    asks = read_question(question, store.document_frequency, {}, {})
+    store, asks, scored = scored_for(text, question)
     assert asks.parts == ("How long was the initial partnership meant to last", "what was it trying to get ready for?")
-    scored = score_statements(candidate_statements([store.passage(0)]), asks, terms(question), {}, store, load_picker(),
-                              focus=terms(question))
     first_part_only = [scored[0]]  # as if the picker had quoted the answer to the first part alone
     assert "two year" in first_part_only[0].text
     answered = answer_every_part(first_part_only, scored, asks, store)
@@ -95,15 +101,11 @@ def test_each_part_of_a_message_that_asks_two_things_is_answered():
 
 
 @pytest.mark.fast
-def test_a_short_answer_is_filled_out_with_the_next_likeliest_statement_which_no_check_reads():
+def test_a_short_answer_is_filled_out_with_the_next_likeliest_statement_marked_as_a_filler():
     text = ("The Programme came about as a consequence of the Bradley Report published in April 2009. "
             "Lord Bradley was asked to consider ways to divert people with mental health problems away from custody. "
             "Integrated care boards commission most hospital services for their population.")
-    store = ChunkStore(["c1"], [text], [{"source": "custody", "position": 0}])
-    question = "When was the Bradley Report published?"
-    asks = read_question(question, store.document_frequency, {}, {})
-    scored = score_statements(candidate_statements([store.passage(0)]), asks, terms(question), {}, store, load_picker(),
-                              focus=terms(question))
+    _, _, scored = scored_for(text, "When was the Bradley Report published?")
     picker = replace(load_picker(), ratio=1.0)  # only the likeliest statement is worth quoting on its chance
     alone = choose_statements(scored, 6, 10, replace(picker, min_words=0))
     filled = choose_statements(scored, 6, 10, replace(picker, min_words=20))
