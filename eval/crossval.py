@@ -10,7 +10,6 @@ figures worse; ``crossval.md`` says which do.
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 from dataclasses import dataclass, replace
@@ -63,11 +62,11 @@ class Table:
 
     def answered(self, policy: Policy, enabled: frozenset[str]) -> np.ndarray:
         """Every question decided at once by the checks' own tests (``Check.falls_short``); nothing found is always
-        not covered."""
+        not covered. A policy whose thresholds are arrays gives a verdict per threshold set (the question last)."""
         falls = np.zeros(len(self.answerable), dtype=bool)
         for check in CHECKS:
             if check.code in enabled or check.code == "no_evidence":
-                falls |= check.falls_short(self.values, policy)
+                falls = falls | check.falls_short(self.values, policy)
         return ~falls
 
 
@@ -77,15 +76,16 @@ def _score(answered: np.ndarray, answerable: np.ndarray) -> float:
 
 def fit(table: Table, rows: np.ndarray, base: Policy, enabled: frozenset[str]) -> Policy:
     """The threshold set that scores best on these rows (ties: the strictest, i.e. the first in grid order
-    from the top)."""
-    best, best_score = base, -np.inf
+    from the top). Every threshold set is decided at once: each threshold is an array along an axis of its own, so
+    the checks' tests broadcast to one verdict per threshold set and question."""
     sub = _subset(table, rows)
-    for values in itertools.product(*(GRID[name][::-1] for name in FITTED)):
-        policy = replace(base, **dict(zip(FITTED, map(float, values))))
-        score = _score(sub.answered(policy, enabled), sub.answerable)
-        if score > best_score:
-            best, best_score = policy, score
-    return best
+    axes = {name: GRID[name][::-1].reshape([-1 if i == axis else 1 for i in range(len(FITTED))] + [1])
+            for axis, name in enumerate(FITTED)}
+    grid = replace(base, **axes)
+    weight = np.where(sub.answerable, 1.0, -WRONG_ANSWER_COST)
+    scores = sub.answered(grid, enabled) @ weight
+    best = np.unravel_index(np.argmax(scores), scores.shape)
+    return replace(base, **{name: float(axes[name].flat[i]) for name, i in zip(FITTED, best)})
 
 
 def _subset(table: Table, rows: np.ndarray) -> Table:
