@@ -23,18 +23,18 @@ CANDIDATES = [passage("one", 0.03), passage("two", 0.03), passage("three", 0.02)
 
 @pytest.mark.fast
 def test_the_second_sentence_lifts_a_passage_only_when_it_is_weighed():
-    assert [p.chunk_id for p in rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.5))][:2] == ["two", "one"]
-    unweighed = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.0))
+    assert [p.chunk_id for p in rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.5, 1.0))][:2] == ["two", "one"]
+    unweighed = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.0, 1.0))
     assert unweighed[0].score == unweighed[1].score  # alike but for the second sentence, which now counts for nothing
 
 
 @pytest.mark.fast
 def test_each_candidate_carries_the_signals_it_was_scored_by():
-    ranked = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.625))
+    ranked = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.625, 1.0))
     two = next(p for p in ranked if p.chunk_id == "two")
     assert dict(zip(SIGNALS, two.signals)) == {"best_sentence": 0.70, "second_sentence": 0.60, "lexical": 2.0,
                                                "fused": 0.03}
-    again = combine(np.array([p.signals for p in ranked]), weights_for(0.625))
+    again = combine(np.array([p.signals for p in ranked]), weights_for(0.625, 1.0))
     assert np.allclose(again, [p.score for p in ranked])  # the fit re-orders with the stage's own arithmetic
 
 

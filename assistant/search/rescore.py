@@ -3,8 +3,8 @@
 Each candidate's score is a weighted sum of its standardised signals (``SIGNALS``): its best sentence's similarity
 to the question, its second-best sentence's (an answer often takes a claim and the sentence that bears it out),
 its BM25 score among the candidates (retrieve.Neighbourhood), and its reciprocal-rank-fusion score (which holds
-every query's and method's ranking, a follow-up's too). The other weights are equal (ADR 0003); the second
-sentence's weight is cross-validated (``python -m eval fit-rescore``, ADR 0015).
+every query's and method's ranking, a follow-up's too). The best sentence and BM25 weigh 1 (ADR 0003); the second
+sentence's and the fusion score's weights are cross-validated (``python -m eval fit-rescore``, ADR 0015, 0023).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from assistant.records import Passage
 SIGNALS = ("best_sentence", "second_sentence", "lexical", "fused")
 
 
-def weights_for(second_sentence_weight: float, fused_weight: float = 1.0) -> tuple[float, ...]:
-    """The weight of each of ``SIGNALS``."""
+def weights_for(second_sentence_weight: float, fused_weight: float) -> tuple[float, ...]:
+    """The weight of each of ``SIGNALS``: both cross-validated weights are always given, so no caller can fall back on
+    a weight the settings no longer hold."""
     return 1.0, second_sentence_weight, 1.0, fused_weight
 
 
