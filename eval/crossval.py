@@ -70,8 +70,10 @@ class Table:
         return ~falls
 
 
-def _score(answered: np.ndarray, answerable: np.ndarray) -> float:
-    return float(answered[answerable].sum() - WRONG_ANSWER_COST * answered[~answerable].sum())
+def _score(answered: np.ndarray, answerable: np.ndarray) -> np.ndarray:
+    """Answerable questions answered, less ``WRONG_ANSWER_COST`` for each unanswerable one: one score, or one per
+    threshold set when ``answered`` holds a verdict per threshold set (the question last)."""
+    return answered @ np.where(answerable, 1.0, -WRONG_ANSWER_COST)
 
 
 def fit(table: Table, rows: np.ndarray, base: Policy, enabled: frozenset[str]) -> Policy:
@@ -82,8 +84,7 @@ def fit(table: Table, rows: np.ndarray, base: Policy, enabled: frozenset[str]) -
     axes = {name: GRID[name][::-1].reshape([-1 if i == axis else 1 for i in range(len(FITTED))] + [1])
             for axis, name in enumerate(FITTED)}
     grid = replace(base, **axes)
-    weight = np.where(sub.answerable, 1.0, -WRONG_ANSWER_COST)
-    scores = sub.answered(grid, enabled) @ weight
+    scores = _score(sub.answered(grid, enabled), sub.answerable)
     best = np.unravel_index(np.argmax(scores), scores.shape)
     return replace(base, **{name: float(axes[name].flat[i]) for name, i in zip(FITTED, best)})
 
@@ -144,6 +145,7 @@ def crossval(run_dirs: list[Path], settings: Settings) -> str:
         ) + " |"
 
     lines.append(row("all checks", report["all checks"]))
+    table = Table(rows)
     verdicts = []
     for check in CHECKS:
         if check.code == "no_evidence":
@@ -152,10 +154,9 @@ def crossval(run_dirs: list[Path], settings: Settings) -> str:
         found = figures(rows, without)
         report[f"without {check.code}"] = found
         lines.append(row(f"without {check.code}", found))
-        table = Table(rows)
         worse = _score(without, table.answerable) < _score(answered, table.answerable)
         verdicts.append(f"- `{check.code}`: {'earns its place' if worse else 'does NOT earn its place (drop it)'}")
-    full = fit(Table(rows), np.arange(len(rows)), base, every)
+    full = fit(table, np.arange(len(rows)), base, every)
     lines += ["", *verdicts, "", "Thresholds fitted per fold: " + "; ".join(
         ", ".join(f"{name} {getattr(p, name)}" for name in FITTED) for p in policies),
         "", "Fitted on every question (the defaults in assistant/settings.py): "
