@@ -7,7 +7,7 @@
     python -m eval calibrate eval/runs/llamacpp     (citation-verification thresholds from a generative run)
     python -m eval crossval eval/runs/own eval/runs/officer eval/runs/refusal   (the answer policy's thresholds)
     python -m eval fit-picker [QUESTIONS.jsonl ...]   (the sentence picker's weights: assistant/answer/picker.json)
-    python -m eval fit-rescore [QUESTIONS.jsonl ...]  (the re-score's second-sentence weight, out of fold)
+    python -m eval fit-rescore [QUESTIONS.jsonl ...]  (the re-score's weights and least spreads, out of fold)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import typing
 from pathlib import Path
 
 from assistant.settings import PROJECT_ROOT, Settings
@@ -25,6 +26,19 @@ from eval.report import HEADLINE
 DEFAULT_REFUSAL_LABELS = PROJECT_ROOT / "eval" / "refusal_labels.jsonl"
 DEFAULT_PERSONAL_DATA_LABELS = PROJECT_ROOT / "eval" / "pii_labels.jsonl"
 DEFAULT_PERSONAL_DATA_HELDOUT = PROJECT_ROOT / "eval" / "pii_heldout.jsonl"
+
+
+def _override(item: str) -> tuple[str, object]:
+    """A ``--set KEY=VALUE``, read as its NAVIGATOR_ environment variable would be: a list or tuple as JSON
+    (``--set "rescore_least_spread=[0, 0, 0, 0]"``), anything else as the text Settings validates."""
+    key, _, value = item.partition("=")
+    field = Settings.model_fields.get(key)
+    if field is None or typing.get_origin(field.annotation) not in (list, tuple):
+        return key, value
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"{key} takes a JSON list, such as [0.1, 0.2]: {exc}") from exc
 
 
 def _optional_path(value: str) -> Path | None:
@@ -77,10 +91,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="labelled personal-data set ('none' to skip it)")
     parser.add_argument("--personal-data-heldout", type=_optional_path, default=DEFAULT_PERSONAL_DATA_HELDOUT,
                         help="held-out personal-data set, written apart from the guard ('none' to skip it)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    parser.add_argument("--set", action="append", default=[], type=_override, metavar="KEY=VALUE",
+                        help="override a setting (a list as JSON)")
     args = parser.parse_args(argv)
 
-    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = dict(args.set)
     if args.engine:
         overrides["engine"] = args.engine
     if args.k:

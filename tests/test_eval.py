@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 
@@ -9,7 +10,7 @@ import pytest
 
 from assistant.settings import PROJECT_ROOT
 from eval.compare import compare_runs
-from eval.__main__ import _question_files
+from eval.__main__ import _override, _question_files
 from eval.dataset import BLIND_SETS, REPORTED_SETS, TARGET_FILES, TARGET_SETS, load_questions, reported_set
 from eval.metrics import citation_precision, holds_snippet, ndcg_at, normalise, precision_recall
 from tests.conftest import CORPUS
@@ -87,6 +88,15 @@ def test_a_snippet_cut_by_a_chunk_edge_still_counts():
     snippet = "The L&D Programme was created in 2010 and had developed into a strong cross-government initiative"
     assert holds_snippet("Programme was created in 2010 and had developed into a strong cross-government", snippet)
     assert not holds_snippet("The Programme came about as a consequence of the Bradley Report", snippet)
+
+
+@pytest.mark.fast
+def test_a_set_override_is_read_as_its_environment_variable_would_be():
+    assert _override("rescore_least_spread=[0, 0.1, 1, 0.01]") == ("rescore_least_spread", [0, 0.1, 1, 0.01])
+    assert _override("retrieval=bm25") == ("retrieval", "bm25")  # text stays text for Settings to validate
+    assert _override("min_similarity=0.4") == ("min_similarity", "0.4")
+    with pytest.raises(argparse.ArgumentTypeError, match="rescore_least_spread takes a JSON list"):
+        _override("rescore_least_spread=0.1, 0.2")
 
 
 @pytest.mark.fast
