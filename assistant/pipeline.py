@@ -291,7 +291,8 @@ class Navigator:
             return fused, sims, neighbourhood
         lexical = neighbourhood.scores(terms(query.text))
         signal_weights = weights_for(self.settings.rescore_second_sentence_weight, self.settings.rescore_fused_weight)
-        return rescore(candidates, sims, lexical, signal_weights) + fused[len(candidates) :], sims, neighbourhood
+        ranked = rescore(candidates, sims, lexical, signal_weights, self.settings.rescore_least_spread)
+        return ranked + fused[len(candidates) :], sims, neighbourhood
 
     def generated(
         self, question: str, evidence: list[Passage], extractive: Answer, on_token: TokenSink | None, clock: _Clock

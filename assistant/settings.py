@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     rescore_fused_weight: float = Field(
         0.375, description="weight of a candidate's fusion score in the re-score (python -m eval fit-rescore)"
     )
+    rescore_least_spread: tuple[float, float, float, float] = Field(
+        (0.106, 0.11, 1.04, 0.0089), description="the least spread each re-score signal (best sentence, second "
+        "sentence, BM25, fusion score) is divided by: 1.25 times its median spread among a question's candidates "
+        "(python -m eval fit-rescore)"
+    )
     evidence_passages: int = 5
 
     # --- answering
@@ -122,7 +127,7 @@ class Settings(BaseSettings):
     follow_up_min_similarity: float = Field(0.38, description="... to a follow-up searched with the earlier topic")
     max_unknown_share: float = Field(0.5, description="share of the ask in words the guidance never uses ...")
     unknown_needs_similarity: float = Field(0.5, description="... above which a sentence this similar is needed")
-    count_needs_context: float = Field(0.2, description="share of a 'how many' clause a sentence giving the count holds")
+    count_needs_context: float = Field(0.1, description="share of a 'how many' clause a sentence giving the count holds")
     rare_name_chunks: int = Field(3, description="a name in at most this many chunks must appear in the answer ...")
     name_context_coverage: float = Field(0.4, description="... in a sentence holding this share of the ask")
 

@@ -1,20 +1,25 @@
-"""Cross-validate the re-score's weights on the labelled question sets, and report them out of fold.
+"""Cross-validate the re-score's weights and least spreads on the labelled question sets, and report them out of fold.
 
     python -m eval fit-rescore [QUESTIONS.jsonl ...]     (default: the own set and every officer set but the blind one)
 
 Every answerable question is asked once; the re-score's candidates come back with their signals
-(``Answer.rescored``), each labelled by whether it holds the question's evidence. For each weight in ``GRID`` the
-candidates are ordered again from those signals (``rescore.combine``, the stage's own arithmetic). The weights are
-the second-best sentence's and the fusion score's (the best sentence's and BM25's stay 1). Over ``REPEATS`` shuffles
-into ``FOLDS`` folds, each fold's pair is the one with the most recall@5 + MRR on the other folds; the report gives
-every set's out-of-fold figures beside those of each fixed pair. The figures go to eval/runs/rescore.md; the
-settings (``rescore_second_sentence_weight``, ``rescore_fused_weight``) are changed by hand.
+(``Answer.rescored``), each labelled by whether it holds the question's evidence. For each setting tried the
+candidates are ordered again from those signals (``rescore.combine``, the stage's own arithmetic):
+- each weight pair in ``GRID``, at the settings' least spreads: the second-best sentence's and the fusion score's
+  weights (the best sentence's and BM25's stay 1);
+- each multiple in ``SPREAD_MULTIPLES`` of the signals' typical spreads (their median spread among a question's
+  candidates), as the least spread each signal is divided by, at the settings' weights.
+Over ``REPEATS`` shuffles into ``FOLDS`` folds, each fold's choice is the one with the most recall@5 + MRR on the
+other folds (the typical spreads measured on those folds too); the report gives every set's out-of-fold figures
+beside those of each fixed choice. The figures go to eval/runs/rescore.md; the settings
+(``rescore_second_sentence_weight``, ``rescore_fused_weight``, ``rescore_least_spread``) are changed by hand.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +35,18 @@ from eval.runner import answered_questions
 Weights = tuple[float, float]  # the second-best sentence's and the fusion score's (rescore.weights_for)
 GRID: tuple[Weights, ...] = tuple((second, fused) for second in (0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 1.0)
                                   for fused in (0.25, 0.375, 0.5, 0.75, 1.0))
+# 0: each signal divided by its own spread among the candidates, however small; large: by a fixed typical spread.
+SPREAD_MULTIPLES = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
 FOLDS = 4
 REPEATS = 5
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What orders the candidates: the two fitted weights and each signal's least spread."""
+
+    weights: Weights
+    least_spread: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -42,8 +57,9 @@ class Sample:
     signals: np.ndarray  # candidates x rescore.SIGNALS
     relevant: tuple[bool, ...]
 
-    def first_relevant(self, weights: Weights) -> int | None:
-        order = np.argsort(-combine(self.signals, weights_for(*weights)), kind="stable")
+    def first_relevant(self, ranking: Ranking) -> int | None:
+        scores = combine(self.signals, weights_for(*ranking.weights), ranking.least_spread)
+        order = np.argsort(-scores, kind="stable")
         return first_relevant_rank([self.relevant[i] for i in order])
 
 
@@ -63,13 +79,37 @@ def figures(ranks: list[int | None]) -> tuple[float, float]:
             statistics.mean(1.0 / rank if rank else 0.0 for rank in ranks))
 
 
-def best_weights(samples: list[Sample]) -> Weights:
-    return max(GRID, key=lambda weights: sum(figures([s.first_relevant(weights) for s in samples])))
+def typical_spread(samples: list[Sample]) -> np.ndarray:
+    """Each signal's median spread among a question's candidates."""
+    return np.median([s.signals.std(axis=0) for s in samples], axis=0)
 
 
-def out_of_fold(samples: list[Sample]) -> tuple[dict[str, tuple[float, float]], Counter]:
-    """Each set's recall@5 and MRR with every question ranked under the weight chosen without it (mean over the
-    repeats), and how often each pair was chosen."""
+# A choice fitted on some questions: what to call it in the report, and the ranking it makes.
+Chooser = Callable[[list[Sample]], tuple[object, Ranking]]
+
+
+def weights_chooser(least_spread: tuple[float, ...]) -> Chooser:
+    """The weight pair of ``GRID`` that ranks the evidence best, at the given least spreads."""
+    return lambda samples: _best([(weights, Ranking(weights, least_spread)) for weights in GRID], samples)
+
+
+def spread_chooser(weights: Weights) -> Chooser:
+    """The multiple of the questions' typical spreads that ranks the evidence best as the least spreads, at the given
+    weights."""
+    def choose(samples: list[Sample]) -> tuple[object, Ranking]:
+        typical = typical_spread(samples)
+        return _best([(multiple, Ranking(weights, tuple(multiple * typical))) for multiple in SPREAD_MULTIPLES],
+                     samples)
+    return choose
+
+
+def _best(options: list[tuple[object, Ranking]], samples: list[Sample]) -> tuple[object, Ranking]:
+    return max(options, key=lambda option: sum(figures([s.first_relevant(option[1]) for s in samples])))
+
+
+def out_of_fold(samples: list[Sample], choose: Chooser) -> tuple[dict[str, tuple[float, float]], Counter]:
+    """Each set's recall@5 and MRR with every question ranked by the choice made without it (mean over the
+    repeats), and how often each choice was made."""
     by_set: dict[str, list[tuple[float, float]]] = {}
     chosen: Counter = Counter()
     for repeat in range(REPEATS):
@@ -77,31 +117,48 @@ def out_of_fold(samples: list[Sample]) -> tuple[dict[str, tuple[float, float]], 
         ranks: dict[int, int | None] = {}
         for fold in np.array_split(order, FOLDS):
             held = set(fold.tolist())
-            weights = best_weights([s for i, s in enumerate(samples) if i not in held])
-            chosen[weights] += 1
-            ranks.update({i: samples[i].first_relevant(weights) for i in held})
+            name, ranking = choose([s for i, s in enumerate(samples) if i not in held])
+            chosen[name] += 1
+            ranks.update({i: samples[i].first_relevant(ranking) for i in held})
         for name in sorted({s.set_name for s in samples}):
             by_set.setdefault(name, []).append(figures([r for i, r in ranks.items() if samples[i].set_name == name]))
     return {name: tuple(statistics.mean(col) for col in zip(*runs)) for name, runs in by_set.items()}, chosen
 
 
 def fit_rescore(paths: list[Path] | None = None, settings: Settings | None = None) -> str:
-    samples = collect(Navigator(settings or Settings()), paths or TARGET_FILES)
+    settings = settings or Settings()
+    samples = collect(Navigator(settings), paths or TARGET_FILES)
     names = sorted({s.set_name for s in samples})
-    lines = [f"# Re-score: the second-best sentence's and the fusion score's weights, on {len(samples)} answerable "
-             "questions", "", "Recall@5 / MRR among the re-scored candidates, by set.", "",
-             "| second sentence | fused | " + " | ".join(names) + " |", "| --- | --- |" + " --- |" * len(names)]
-    for second, fused in GRID:
-        by_set = {n: figures([s.first_relevant((second, fused)) for s in samples if s.set_name == n]) for n in names}
-        lines.append(f"| {second} | {fused} | "
-                     + " | ".join(f"{by_set[n][0]:.3f} / {by_set[n][1]:.3f}" for n in names) + " |")
-    oof, chosen = out_of_fold(samples)
-    lines.append(f"| out of fold ({REPEATS} x {FOLDS} folds) | | "
-                 + " | ".join(f"{oof[n][0]:.3f} / {oof[n][1]:.3f}" for n in names) + " |")
-    lines += ["", "Weights (second sentence, fused) chosen by the folds: "
-              + ", ".join(f"{w} ({n}x)" for w, n in sorted(chosen.items()))]
-    report = "\n".join(lines) + "\n"
+    weights = (settings.rescore_second_sentence_weight, settings.rescore_fused_weight)
+    typical = typical_spread(samples)
+    lines = [f"# Re-score: weights and least spreads, on {len(samples)} answerable questions", "",
+             "Recall@5 / MRR among the re-scored candidates, by set.", ""]
+    lines += _table(samples, names, ["second sentence", "fused"],
+                    {weights: Ranking(weights, settings.rescore_least_spread) for weights in GRID},
+                    weights_chooser(settings.rescore_least_spread),
+                    f"The weights, at the least spreads of the settings {settings.rescore_least_spread}")
+    lines += _table(samples, names, ["multiple of the typical spread"],
+                    {(multiple,): Ranking(weights, tuple(multiple * typical)) for multiple in SPREAD_MULTIPLES},
+                    spread_chooser(weights), f"The least spreads, at the weights of the settings {weights}; each "
+                    f"signal's typical spread (median among a question's candidates) on all these questions: "
+                    f"{tuple(round(float(t), 4) for t in typical)}")
+    report = "\n".join(lines)
     runs = PROJECT_ROOT / "eval" / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     (runs / "rescore.md").write_text(report, encoding="utf-8")
     return report
+
+
+def _table(samples: list[Sample], names: list[str], columns: list[str], fixed: dict[tuple, Ranking],
+           choose: Chooser, title: str) -> list[str]:
+    """Each fixed choice's figures by set, then the out-of-fold figures and how often the folds chose each."""
+    lines = [f"## {title}", "", "| " + " | ".join(columns) + " | " + " | ".join(names) + " |",
+             "|" + " --- |" * (len(columns) + len(names))]
+    for key, ranking in fixed.items():
+        by_set = {n: figures([s.first_relevant(ranking) for s in samples if s.set_name == n]) for n in names}
+        lines.append("| " + " | ".join(map(str, key)) + " | "
+                     + " | ".join(f"{by_set[n][0]:.3f} / {by_set[n][1]:.3f}" for n in names) + " |")
+    oof, chosen = out_of_fold(samples, choose)
+    lines.append(f"| out of fold ({REPEATS} x {FOLDS} folds) |" + " |" * (len(columns) - 1) + " "
+                 + " | ".join(f"{oof[n][0]:.3f} / {oof[n][1]:.3f}" for n in names) + " |")
+    return lines + ["", "Chosen by the folds: " + ", ".join(f"{c} ({n}x)" for c, n in sorted(chosen.items())), ""]

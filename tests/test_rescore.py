@@ -1,5 +1,6 @@
-"""The re-score (ADR 0003, 0015): signals standardised among the candidates and weighed; a passage whose second
-sentence also bears on the question rises; the cross-validation picks the weight that ranks the evidence first."""
+"""The re-score (ADR 0003, 0015, 0024): signals standardised among the candidates and weighed; a passage whose second
+sentence also bears on the question rises; a signal on which the candidates barely differ has little say; the
+cross-validation picks the weights and least spreads that rank the evidence first."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from assistant.records import Passage
 from assistant.search.rescore import SIGNALS, combine, rescore, weights_for
-from eval.rescore import Sample, best_weights, figures, out_of_fold
+from eval.rescore import Ranking, Sample, figures, out_of_fold, spread_chooser, typical_spread, weights_chooser
 
 
 def passage(chunk_id: str, fused: float) -> Passage:
@@ -19,29 +20,44 @@ def passage(chunk_id: str, fused: float) -> Passage:
 SIMS = {"one": [0.70, 0.20, 0.10], "two": [0.70, 0.60, 0.10], "three": [0.40, 0.30]}
 LEXICAL = {"one": 2.0, "two": 2.0, "three": 1.0}
 CANDIDATES = [passage("one", 0.03), passage("two", 0.03), passage("three", 0.02)]
+UNBOUNDED = (0.0, 0.0, 0.0, 0.0)  # every signal divided by its own spread among the candidates
 
 
 @pytest.mark.fast
 def test_the_second_sentence_lifts_a_passage_only_when_it_is_weighed():
-    assert [p.chunk_id for p in rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.5, 1.0))][:2] == ["two", "one"]
-    unweighed = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.0, 1.0))
+    assert [p.chunk_id for p in rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.5, 1.0), UNBOUNDED)][:2] == ["two", "one"]
+    unweighed = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.0, 1.0), UNBOUNDED)
     assert unweighed[0].score == unweighed[1].score  # alike but for the second sentence, which now counts for nothing
 
 
 @pytest.mark.fast
 def test_each_candidate_carries_the_signals_it_was_scored_by():
-    ranked = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.625, 1.0))
+    least = (0.1, 0.1, 1.0, 0.01)
+    ranked = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.625, 1.0), least)
     two = next(p for p in ranked if p.chunk_id == "two")
     assert dict(zip(SIGNALS, two.signals)) == {"best_sentence": 0.70, "second_sentence": 0.60, "lexical": 2.0,
                                                "fused": 0.03}
-    again = combine(np.array([p.signals for p in ranked]), weights_for(0.625, 1.0))
+    again = combine(np.array([p.signals for p in ranked]), weights_for(0.625, 1.0), least)
     assert np.allclose(again, [p.score for p in ranked])  # the fit re-orders with the stage's own arithmetic
 
 
 @pytest.mark.fast
 def test_a_signal_all_candidates_share_adds_nothing():
     same = np.array([[0.5, 0.4, 1.0, 0.1], [0.5, 0.2, 3.0, 0.1]])
-    assert combine(same, (1.0, 0.0, 1.0, 1.0)).tolist() == [-1.0, 1.0]
+    assert combine(same, (1.0, 0.0, 1.0, 1.0), UNBOUNDED).tolist() == [-1.0, 1.0]
+
+
+@pytest.mark.fast
+def test_a_signal_the_candidates_barely_differ_on_has_little_say():
+    # The first candidate's best sentence is much closer to the ask; the second has a hair more BM25 (a paraphrased
+    # ask: the candidates' words match it about equally).
+    signals = np.array([[0.75, 0.4, 1.00, 0.02], [0.55, 0.4, 1.02, 0.02]])
+    weights = (1.0, 0.0, 1.0, 0.0)
+    unbounded = combine(signals, weights, UNBOUNDED)
+    assert unbounded[0] == pytest.approx(unbounded[1])  # each difference stretched to one spread: a tie
+    bounded = combine(signals, weights, (0.1, 0.1, 1.0, 0.01))
+    assert bounded[0] > bounded[1]
+    assert bounded[0] - bounded[1] == pytest.approx(2.0 - 0.02)  # the BM25 hair counts as what it is: 0.02 spreads
 
 
 def samples(count: int) -> list[Sample]:
@@ -51,14 +67,35 @@ def samples(count: int) -> list[Sample]:
     return [Sample("set", signals, (True, False, False)) for _ in range(count)]
 
 
+def hair_samples() -> list[Sample]:
+    """Ten ordinary questions, whose evidence (candidate 0) is first on every signal, and six whose evidence is first
+    on its sentences together but a hair behind on BM25 and behind on the fusion score."""
+    ordinary = np.array([[0.8, 0.5, 3.0, 0.03], [0.5, 0.3, 1.0, 0.02], [0.4, 0.2, 0.5, 0.01]])
+    hair = np.array([[0.65, 0.6, 1.0, 0.01], [0.7, 0.1, 1.01, 0.03], [0.3, 0.2, 1.0, 0.02]])
+    return [Sample("set", signals, (True, False, False)) for signals in [ordinary] * 10 + [hair] * 6]
+
+
 @pytest.mark.fast
 def test_the_folds_choose_weights_that_put_the_evidence_first():
-    second, fused = best_weights(samples(8))
-    assert second > 0 and fused < 1.0
-    oof, chosen = out_of_fold(samples(8))
+    least = (0.1, 0.1, 1.0, 0.01)
+    (second, fused), ranking = weights_chooser(least)(samples(8))
+    assert second > 0 and fused < 1.0 and ranking == Ranking((second, fused), least)
+    oof, chosen = out_of_fold(samples(8), weights_chooser(least))
     assert oof["set"] == (1.0, 1.0) and all(second > 0 for second, _ in chosen)
-    assert samples(1)[0].first_relevant((0.625, 1.0)) == 2  # at the weights of old the fusion score outvotes it
+    assert samples(1)[0].first_relevant(Ranking((0.625, 1.0), least)) == 2  # the fusion score outvotes it
     assert figures([1, 2, None, 6]) == (0.5, (1 + 1 / 2 + 1 / 6) / 4)
+
+
+@pytest.mark.fast
+def test_the_folds_choose_a_least_spread_that_keeps_a_hair_of_bm25_from_deciding():
+    questions = hair_samples()
+    hair = questions[-1]
+    assert hair.first_relevant(Ranking((0.625, 0.375), UNBOUNDED)) == 2  # BM25's hair stretched to a whole spread
+    multiple, ranking = spread_chooser((0.625, 0.375))(questions)
+    assert multiple > 0 and np.allclose(ranking.least_spread, multiple * typical_spread(questions))
+    assert hair.first_relevant(ranking) == 1
+    oof, chosen = out_of_fold(questions, spread_chooser((0.625, 0.375)))
+    assert oof["set"] == (1.0, 1.0) and 0.0 not in chosen
 
 
 def test_a_real_answer_reports_its_rescored_candidates(navigator):
