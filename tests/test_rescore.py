@@ -21,23 +21,24 @@ SIMS = {"one": [0.70, 0.20, 0.10], "two": [0.70, 0.60, 0.10], "three": [0.40, 0.
 LEXICAL = {"one": 2.0, "two": 2.0, "three": 1.0}
 CANDIDATES = [passage("one", 0.03), passage("two", 0.03), passage("three", 0.02)]
 UNBOUNDED = (0.0, 0.0, 0.0, 0.0)  # every signal divided by its own spread among the candidates
+LEAST = (0.1, 0.1, 1.0, 0.01)
 
 
 @pytest.mark.fast
 def test_the_second_sentence_lifts_a_passage_only_when_it_is_weighed():
-    assert [p.chunk_id for p in rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.5, 1.0), UNBOUNDED)][:2] == ["two", "one"]
+    weighed = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.5, 1.0), UNBOUNDED)
+    assert [p.chunk_id for p in weighed][:2] == ["two", "one"]
     unweighed = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.0, 1.0), UNBOUNDED)
     assert unweighed[0].score == unweighed[1].score  # alike but for the second sentence, which now counts for nothing
 
 
 @pytest.mark.fast
 def test_each_candidate_carries_the_signals_it_was_scored_by():
-    least = (0.1, 0.1, 1.0, 0.01)
-    ranked = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.625, 1.0), least)
+    ranked = rescore(CANDIDATES, SIMS, LEXICAL, weights_for(0.625, 1.0), LEAST)
     two = next(p for p in ranked if p.chunk_id == "two")
     assert dict(zip(SIGNALS, two.signals)) == {"best_sentence": 0.70, "second_sentence": 0.60, "lexical": 2.0,
                                                "fused": 0.03}
-    again = combine(np.array([p.signals for p in ranked]), weights_for(0.625, 1.0), least)
+    again = combine(np.array([p.signals for p in ranked]), weights_for(0.625, 1.0), LEAST)
     assert np.allclose(again, [p.score for p in ranked])  # the fit re-orders with the stage's own arithmetic
 
 
@@ -55,7 +56,7 @@ def test_a_signal_the_candidates_barely_differ_on_has_little_say():
     weights = (1.0, 0.0, 1.0, 0.0)
     unbounded = combine(signals, weights, UNBOUNDED)
     assert unbounded[0] == pytest.approx(unbounded[1])  # each difference stretched to one spread: a tie
-    bounded = combine(signals, weights, (0.1, 0.1, 1.0, 0.01))
+    bounded = combine(signals, weights, LEAST)
     assert bounded[0] > bounded[1]
     assert bounded[0] - bounded[1] == pytest.approx(2.0 - 0.02)  # the BM25 hair counts as what it is: 0.02 spreads
 
@@ -77,12 +78,11 @@ def hair_samples() -> list[Sample]:
 
 @pytest.mark.fast
 def test_the_folds_choose_weights_that_put_the_evidence_first():
-    least = (0.1, 0.1, 1.0, 0.01)
-    (second, fused), ranking = weights_chooser(least)(samples(8))
-    assert second > 0 and fused < 1.0 and ranking == Ranking((second, fused), least)
-    oof, chosen = out_of_fold(samples(8), weights_chooser(least))
+    (second, fused), ranking = weights_chooser(LEAST)(samples(8))
+    assert second > 0 and fused < 1.0 and ranking == Ranking((second, fused), LEAST)
+    oof, chosen = out_of_fold(samples(8), weights_chooser(LEAST))
     assert oof["set"] == (1.0, 1.0) and all(second > 0 for second, _ in chosen)
-    assert samples(1)[0].first_relevant(Ranking((0.625, 1.0), least)) == 2  # the fusion score outvotes it
+    assert samples(1)[0].first_relevant(Ranking((0.625, 1.0), LEAST)) == 2  # the fusion score outvotes it
     assert figures([1, 2, None, 6]) == (0.5, (1 + 1 / 2 + 1 / 6) / 4)
 
 
@@ -104,4 +104,9 @@ def test_a_real_answer_reports_its_rescored_candidates(navigator):
     assert all(len(p.signals) == len(SIGNALS) for p in answer.rescored)
     scores = [p.score for p in answer.rescored]
     assert scores == sorted(scores, reverse=True) and answer.retrieved[0].chunk_id == answer.rescored[0].chunk_id
+    settings = navigator.settings
+    weights = weights_for(settings.rescore_second_sentence_weight, settings.rescore_fused_weight)
+    signals = np.array([p.signals for p in answer.rescored])
+    assert np.allclose(combine(signals, weights, settings.rescore_least_spread), scores)  # the settings' floors
+    assert not np.allclose(combine(signals, weights, UNBOUNDED), scores)
     assert "rescored" not in answer.to_dict()  # kept out of results.jsonl and the audit log, like the candidates
