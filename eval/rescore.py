@@ -84,30 +84,32 @@ def typical_spread(samples: list[Sample]) -> np.ndarray:
     return np.median([s.signals.std(axis=0) for s in samples], axis=0)
 
 
-# A choice fitted on some questions: what to call it in the report, and the ranking it makes.
-Chooser = Callable[[list[Sample]], tuple[object, Ranking]]
+# A choice tried: its name (the report's columns for it) and the ranking it makes.
+Option = tuple[tuple[float, ...], Ranking]
+# The choices tried, given the questions they are fitted on (the typical spreads are measured on those).
+Options = Callable[[list[Sample]], list[Option]]
 
 
-def weights_chooser(least_spread: tuple[float, ...]) -> Chooser:
-    """The weight pair of ``GRID`` that ranks the evidence best, at the given least spreads."""
-    return lambda samples: _best([(weights, Ranking(weights, least_spread)) for weights in GRID], samples)
+def weight_options(least_spread: tuple[float, ...]) -> Options:
+    """Each weight pair of ``GRID``, at the given least spreads."""
+    return lambda samples: [(weights, Ranking(weights, least_spread)) for weights in GRID]
 
 
-def spread_chooser(weights: Weights) -> Chooser:
-    """The multiple of the questions' typical spreads that ranks the evidence best as the least spreads, at the given
+def spread_options(weights: Weights) -> Options:
+    """Each multiple in ``SPREAD_MULTIPLES`` of the questions' typical spreads as the least spreads, at the given
     weights."""
-    def choose(samples: list[Sample]) -> tuple[object, Ranking]:
+    def options(samples: list[Sample]) -> list[Option]:
         typical = typical_spread(samples)
-        return _best([(multiple, Ranking(weights, tuple(multiple * typical))) for multiple in SPREAD_MULTIPLES],
-                     samples)
-    return choose
+        return [((multiple,), Ranking(weights, tuple(multiple * typical))) for multiple in SPREAD_MULTIPLES]
+    return options
 
 
-def _best(options: list[tuple[object, Ranking]], samples: list[Sample]) -> tuple[object, Ranking]:
-    return max(options, key=lambda option: sum(figures([s.first_relevant(option[1]) for s in samples])))
+def best(options: Options, samples: list[Sample]) -> Option:
+    """The choice that ranks the evidence of ``samples`` best (the most recall@5 + MRR); of equals, the first."""
+    return max(options(samples), key=lambda option: sum(figures([s.first_relevant(option[1]) for s in samples])))
 
 
-def out_of_fold(samples: list[Sample], choose: Chooser) -> tuple[dict[str, tuple[float, float]], Counter]:
+def out_of_fold(samples: list[Sample], options: Options) -> tuple[dict[str, tuple[float, float]], Counter]:
     """Each set's recall@5 and MRR with every question ranked by the choice made without it (mean over the
     repeats), and how often each choice was made."""
     by_set: dict[str, list[tuple[float, float]]] = {}
@@ -117,7 +119,7 @@ def out_of_fold(samples: list[Sample], choose: Chooser) -> tuple[dict[str, tuple
         ranks: dict[int, int | None] = {}
         for fold in np.array_split(order, FOLDS):
             held = set(fold.tolist())
-            name, ranking = choose([s for i, s in enumerate(samples) if i not in held])
+            name, ranking = best(options, [s for i, s in enumerate(samples) if i not in held])
             chosen[name] += 1
             ranks.update({i: samples[i].first_relevant(ranking) for i in held})
         for name in sorted({s.set_name for s in samples}):
@@ -130,18 +132,14 @@ def fit_rescore(paths: list[Path] | None = None, settings: Settings | None = Non
     samples = collect(Navigator(settings), paths or TARGET_FILES)
     names = sorted({s.set_name for s in samples})
     weights = (settings.rescore_second_sentence_weight, settings.rescore_fused_weight)
-    typical = typical_spread(samples)
+    typical = tuple(round(float(t), 4) for t in typical_spread(samples))
     lines = [f"# Re-score: weights and least spreads, on {len(samples)} answerable questions", "",
              "Recall@5 / MRR among the re-scored candidates, by set.", ""]
-    lines += _table(samples, names, ["second sentence", "fused"],
-                    {weights: Ranking(weights, settings.rescore_least_spread) for weights in GRID},
-                    weights_chooser(settings.rescore_least_spread),
+    lines += _table(samples, names, ["second sentence", "fused"], weight_options(settings.rescore_least_spread),
                     f"The weights, at the least spreads of the settings {settings.rescore_least_spread}")
-    lines += _table(samples, names, ["multiple of the typical spread"],
-                    {(multiple,): Ranking(weights, tuple(multiple * typical)) for multiple in SPREAD_MULTIPLES},
-                    spread_chooser(weights), f"The least spreads, at the weights of the settings {weights}; each "
-                    f"signal's typical spread (median among a question's candidates) on all these questions: "
-                    f"{tuple(round(float(t), 4) for t in typical)}")
+    lines += _table(samples, names, ["multiple of the typical spread"], spread_options(weights),
+                    f"The least spreads, at the weights of the settings {weights}; each signal's typical spread "
+                    f"(median among a question's candidates) on all these questions: {typical}")
     report = "\n".join(lines)
     runs = PROJECT_ROOT / "eval" / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -149,16 +147,17 @@ def fit_rescore(paths: list[Path] | None = None, settings: Settings | None = Non
     return report
 
 
-def _table(samples: list[Sample], names: list[str], columns: list[str], fixed: dict[tuple, Ranking],
-           choose: Chooser, title: str) -> list[str]:
-    """Each fixed choice's figures by set, then the out-of-fold figures and how often the folds chose each."""
+def _table(samples: list[Sample], names: list[str], columns: list[str], options: Options, title: str) -> list[str]:
+    """Each choice's figures by set (fitted on every question), then the out-of-fold figures and how often the folds
+    chose each."""
     lines = [f"## {title}", "", "| " + " | ".join(columns) + " | " + " | ".join(names) + " |",
              "|" + " --- |" * (len(columns) + len(names))]
-    for key, ranking in fixed.items():
+    for key, ranking in options(samples):
         by_set = {n: figures([s.first_relevant(ranking) for s in samples if s.set_name == n]) for n in names}
         lines.append("| " + " | ".join(map(str, key)) + " | "
                      + " | ".join(f"{by_set[n][0]:.3f} / {by_set[n][1]:.3f}" for n in names) + " |")
-    oof, chosen = out_of_fold(samples, choose)
+    oof, chosen = out_of_fold(samples, options)
     lines.append(f"| out of fold ({REPEATS} x {FOLDS} folds) |" + " |" * (len(columns) - 1) + " "
                  + " | ".join(f"{oof[n][0]:.3f} / {oof[n][1]:.3f}" for n in names) + " |")
-    return lines + ["", "Chosen by the folds: " + ", ".join(f"{c} ({n}x)" for c, n in sorted(chosen.items())), ""]
+    chosen_names = ", ".join(f"{' / '.join(map(str, key))} ({n}x)" for key, n in sorted(chosen.items()))
+    return lines + ["", f"Chosen by the folds: {chosen_names}", ""]

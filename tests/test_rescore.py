@@ -9,7 +9,7 @@ import pytest
 
 from assistant.records import Passage
 from assistant.search.rescore import SIGNALS, combine, rescore, weights_for
-from eval.rescore import Ranking, Sample, figures, out_of_fold, spread_chooser, typical_spread, weights_chooser
+from eval.rescore import Ranking, Sample, best, figures, out_of_fold, spread_options, typical_spread, weight_options
 
 
 def passage(chunk_id: str, fused: float) -> Passage:
@@ -78,9 +78,9 @@ def hair_samples() -> list[Sample]:
 
 @pytest.mark.fast
 def test_the_folds_choose_weights_that_put_the_evidence_first():
-    (second, fused), ranking = weights_chooser(LEAST)(samples(8))
+    (second, fused), ranking = best(weight_options(LEAST), samples(8))
     assert second > 0 and fused < 1.0 and ranking == Ranking((second, fused), LEAST)
-    oof, chosen = out_of_fold(samples(8), weights_chooser(LEAST))
+    oof, chosen = out_of_fold(samples(8), weight_options(LEAST))
     assert oof["set"] == (1.0, 1.0) and all(second > 0 for second, _ in chosen)
     assert samples(1)[0].first_relevant(Ranking((0.625, 1.0), LEAST)) == 2  # the fusion score outvotes it
     assert figures([1, 2, None, 6]) == (0.5, (1 + 1 / 2 + 1 / 6) / 4)
@@ -91,11 +91,11 @@ def test_the_folds_choose_a_least_spread_that_keeps_a_hair_of_bm25_from_deciding
     questions = hair_samples()
     hair = questions[-1]
     assert hair.first_relevant(Ranking((0.625, 0.375), UNBOUNDED)) == 2  # BM25's hair stretched to a whole spread
-    multiple, ranking = spread_chooser((0.625, 0.375))(questions)
+    (multiple,), ranking = best(spread_options((0.625, 0.375)), questions)
     assert multiple > 0 and np.allclose(ranking.least_spread, multiple * typical_spread(questions))
     assert hair.first_relevant(ranking) == 1
-    oof, chosen = out_of_fold(questions, spread_chooser((0.625, 0.375)))
-    assert oof["set"] == (1.0, 1.0) and 0.0 not in chosen
+    oof, chosen = out_of_fold(questions, spread_options((0.625, 0.375)))
+    assert oof["set"] == (1.0, 1.0) and (0.0,) not in chosen
 
 
 def test_a_real_answer_reports_its_rescored_candidates(navigator):
